@@ -1,0 +1,1 @@
+"""Hidden checks of assignment a1_activations."""

@@ -1,0 +1,182 @@
+"""The one comparison helper behind every check of the course.
+
+A check calls the student's code through `call_student`, which turns an exception, a
+warning or stray output into a failure message instead of letting it reach the test
+cell (nbgrader scores a test cell 0 for anything on stderr). It then compares the answer
+with the reference through `assert_matches`: type, shape, dtype, finite values, then the
+contract's tolerance. When the answer is wrong, the known mistakes of that exercise are
+tried on the same inputs, so the message names the mistake the student made.
+
+Failures raise `GradingError` (an AssertionError) with a message written for the student:
+it says what went wrong and how to fix it, never a hidden input or an expected value,
+and ends with the seed that replays the check (`GRADER_SEED=<seed>`).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+# The contract: equal to the reference within these, in float64.
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+class GradingError(AssertionError):
+    """A check failed; the message is meant for the student."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong answer students really write: `wrong` computes it, `hint` explains it.
+
+    `wrong` takes the same arguments as the graded call. When a student's answer
+    matches `wrong` on the check's inputs, the check fails with `hint`.
+    """
+
+    hint: str
+    wrong: Callable[..., Any]
+
+
+class Grading:
+    """One run of one check: its random generator and the seed that replays it.
+
+    The seed is drawn afresh each time a check runs, so answers cannot be hard-coded;
+    an instructor replays a failure with the environment variable GRADER_SEED.
+    """
+
+    def __init__(self, what: str):
+        self.what = what
+        replay = os.environ.get("GRADER_SEED")
+        self.seed = int(replay) if replay else secrets.randbelow(2**32)
+        self.rng = np.random.default_rng(self.seed)
+
+    def fail(self, message: str) -> GradingError:
+        return GradingError(f"{message} (grader seed {self.seed})")
+
+    def random_inputs(self, scale: float = 3.0) -> list[Any]:
+        """Inputs of every shape the contract allows: a Python float, a 0-d array,
+        1-D, 2-D and 3-D arrays, with random sizes and values of spread `scale`."""
+        rng = self.rng
+        return [
+            float(rng.normal(0, scale)),
+            np.array(rng.normal(0, scale)),
+            rng.normal(0, scale, size=int(rng.integers(5, 40))),
+            rng.normal(0, scale, size=tuple(rng.integers(2, 9, size=2))),
+            rng.normal(0, scale, size=tuple(rng.integers(2, 6, size=3))),
+        ]
+
+    def call(self, fn: Callable, *args, what: str | None = None, warning_hint: str = "",
+             **kwargs) -> Any:
+        return call_student(fn, *args, what=what or self.what, warning_hint=warning_hint,
+                            fail=self.fail, **kwargs)
+
+    def assert_matches(self, actual, expected, *, what: str | None = None,
+                       inputs: tuple = (), mistakes: Sequence[Mistake] = (),
+                       scalar_ok: bool = False, rtol: float = RTOL,
+                       atol: float = ATOL) -> None:
+        assert_matches(actual, expected, what=what or self.what, inputs=inputs,
+                       mistakes=mistakes, scalar_ok=scalar_ok, rtol=rtol, atol=atol,
+                       fail=self.fail)
+
+    def assert_unchanged(self, before, after, *, what: str | None = None) -> None:
+        if not np.array_equal(np.asarray(before), np.asarray(after)):
+            raise self.fail(f"{what or self.what} changed the array it was given. Work on "
+                            "a copy (or build a new array) instead of assigning into the "
+                            "input.")
+
+
+def _default_fail(message: str) -> GradingError:
+    return GradingError(message)
+
+
+def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
+                 fail: Callable[[str], GradingError] = _default_fail, **kwargs) -> Any:
+    """Call student code with warnings recorded and its output swallowed.
+
+    Overflow, division and invalid-value warnings are switched on (the student's
+    notebook may have silenced them); underflow to 0 is harmless and stays off.
+    """
+    with contextlib.ExitStack() as stack:
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        stack.enter_context(np.errstate(over="warn", divide="warn", invalid="warn",
+                                        under="ignore"))
+        # prints inside the student's function must not reach the test cell's output
+        stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        try:
+            result = fn(*args, **kwargs)
+        except NotImplementedError:
+            raise fail(f"{what} is not implemented yet: replace "
+                       "`raise NotImplementedError()` with your code.") from None
+        except Exception as error:  # any crash of student code is that check's failure
+            raise fail(f"{what} raised {type(error).__name__}: {error}") from None
+    if caught:
+        first = caught[0]
+        message = (f"{what} emitted a {first.category.__name__} ({first.message}). "
+                   "A correct answer runs without warnings.")
+        raise fail(f"{message} {warning_hint}".strip())
+    return result
+
+
+def _describe_shape(value) -> str:
+    return "a Python float" if isinstance(value, float) else f"shape {np.shape(value)}"
+
+
+def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
+                   mistakes: Sequence[Mistake] = (), scalar_ok: bool = False,
+                   rtol: float = RTOL, atol: float = ATOL,
+                   fail: Callable[[str], GradingError] = _default_fail) -> None:
+    """Fail unless `actual` equals `expected` as the contract defines it.
+
+    `inputs` are the arguments the answer was computed from: known `mistakes` are
+    evaluated on them to name the error. `scalar_ok` also accepts a Python float
+    (for a scalar answer, such as a scalar PReLU's grad_alpha). `rtol` and `atol` are
+    the contract's unless a check has a reason to loosen them (a numerical gradient).
+    """
+    expected = np.asarray(expected)
+    if isinstance(actual, (bool, np.bool_)) or not isinstance(
+            actual, (np.ndarray, np.generic, float) if scalar_ok or expected.ndim == 0
+            else (np.ndarray, np.generic)):
+        raise fail(f"{what} returned {type(actual).__name__}; return a NumPy array "
+                   "of floats.")
+    if np.shape(actual) != expected.shape:
+        raise fail(f"{what} returned shape {np.shape(actual)} where {expected.shape} "
+                   "was expected.")
+    actual_array = np.asarray(actual)
+    if actual_array.dtype != np.float64:
+        raise fail(f"{what} returned dtype {actual_array.dtype}; return float64 "
+                   "(for example with .astype(float) or by computing with floats).")
+    if not np.all(np.isfinite(actual_array) | ~np.isfinite(expected)):
+        raise fail(f"{what} returned nan or inf where a finite number was expected: "
+                   "look for an overflowing exp or a 0/0.")
+    if _close(actual_array, expected, rtol, atol):
+        return
+    for mistake in mistakes:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                wrong = np.asarray(mistake.wrong(*inputs), dtype=float)
+            except Exception:  # a mistake that cannot apply to these inputs
+                continue
+        if wrong.shape == actual_array.shape and _close(actual_array, wrong, rtol=1e-7,
+                                                        atol=1e-10):
+            raise fail(f"{what} is wrong: {mistake.hint}")
+    wrong_entries = ~np.isclose(actual_array, expected, rtol=rtol, atol=atol)
+    raise fail(f"{what} is wrong on {int(wrong_entries.sum())} of {wrong_entries.size} "
+               f"entries (largest difference {np.max(np.abs(actual_array - expected)):.3g}). "
+               "Compare your formula with the one in the notebook.")
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, rtol: float = RTOL,
+           atol: float = ATOL) -> bool:
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.isclose(actual, expected, rtol=rtol, atol=atol,
+                                      equal_nan=True)))

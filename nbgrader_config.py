@@ -1,0 +1,36 @@
+"""nbgrader configuration for the activation-functions course.
+
+Every nbgrader command run from this folder reads it. Each non-default setting says why.
+"""
+import os
+import sys
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
+
+from course.feedback import HideHiddenTests  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.course_id = "activations"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
+
+# Hidden tests import `graders`, which students never receive. The kernel that
+# autogrades runs course/kernel_startup.py before any cell: it puts the course root
+# first on sys.path and imports graders and solutions from there, so a `graders/`
+# folder or a `solutions.py` submitted beside a notebook cannot stand in for them.
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--IPKernelApp.exec_files=" + os.path.join(COURSE_ROOT, "course", "kernel_startup.py"),
+]
+# Our checks take well under a second per cell; a cell still running after this long
+# is a runaway loop, which is interrupted and scored 0 while the rest of the notebook runs.
+c.Execute.timeout = 15
+
+# Feedback goes to students: strip hidden test code and tracebacks, keep the message.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    HideHiddenTests,
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
