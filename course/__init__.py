@@ -1,0 +1,1 @@
+"""The course's own tooling: building source notebooks, the demo class, feedback."""

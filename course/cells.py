@@ -1,0 +1,102 @@
+"""Building blocks of the source notebooks: one function per kind of nbgrader cell.
+
+The chapters in course/notebooks/ describe each notebook as a list of these cells;
+course/build_source.py writes them to source/. Solution cells are made from the
+functions in solutions/, so the reference code exists in one place only.
+"""
+import ast
+import inspect
+import textwrap
+
+import nbformat
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=None):
+    metadata = {"grade": grade, "grade_id": grade_id, "locked": locked,
+                "schema_version": 3, "solution": solution}
+    if points is not None:
+        metadata["points"] = points
+    return {"nbgrader": metadata}
+
+
+def markdown(text):
+    """Teaching text; students may edit it, nothing is graded."""
+    return nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip())
+
+
+def code(source):
+    """An ordinary code cell: a plot or a demonstration the student runs."""
+    return nbformat.v4.new_code_cell(textwrap.dedent(source).strip())
+
+
+def given(grade_id, source):
+    """Code the student needs but must not change (restored at grading time)."""
+    return nbformat.v4.new_code_cell(textwrap.dedent(source).strip(),
+                                     metadata=_nbgrader(grade_id, locked=True))
+
+
+def solution(grade_id, *objects, prelude=""):
+    """A cell whose function (or class) bodies become stubs in the release.
+
+    Each object comes from solutions/: its signature and docstring stay, its body is
+    the solution region. `prelude` is code kept above them (imports, constants).
+    """
+    parts = [textwrap.dedent(prelude).strip()] if prelude else []
+    parts += [_with_solution_regions(inspect.getsource(obj)) for obj in objects]
+    return nbformat.v4.new_code_cell("\n\n\n".join(parts),
+                                     metadata=_nbgrader(grade_id, solution=True))
+
+
+def _with_solution_regions(source):
+    """Wrap the body of every function in `source` (after its docstring) in markers.
+
+    A class's __init__ stays as it is: storing the arguments is given, not graded."""
+    source = textwrap.dedent(source)
+    lines = source.splitlines()
+    regions = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name != "__init__":
+            body = node.body
+            has_docstring = isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant) and isinstance(
+                body[0].value.value, str)
+            first = body[1] if has_docstring else body[0]
+            regions.append((first.lineno - 1, node.end_lineno, first.col_offset))
+    for start, end, indent in sorted(regions, reverse=True):
+        pad = " " * indent
+        lines[end:end] = [pad + END_SOLUTION]
+        lines[start:start] = [pad + BEGIN_SOLUTION]
+    return "\n".join(lines)
+
+
+def tests(grade_id, points, visible="", hidden=""):
+    """An autograded test cell: visible checks the student can run, then hidden ones."""
+    parts = [textwrap.dedent(visible).strip()] if visible else []
+    if hidden:
+        parts.append("\n".join([BEGIN_HIDDEN, textwrap.dedent(hidden).strip(), END_HIDDEN]))
+    return nbformat.v4.new_code_cell("\n".join(parts), metadata=_nbgrader(
+        grade_id, grade=True, locked=True, points=points))
+
+
+def hidden_check(grade_id, points, description, module, check, argument):
+    """A test cell that is one call into a grader, described for the student."""
+    return tests(grade_id, points, visible=f"# Checked at grading time: {description}",
+                 hidden=f"from {module} import {check}\n{check}({argument})")
+
+
+def written_answer(grade_id, points, model_answer):
+    """A manually graded Markdown answer; the model answer is the solution region."""
+    source = "\n".join([BEGIN_SOLUTION, textwrap.dedent(model_answer).strip(), END_SOLUTION])
+    return nbformat.v4.new_markdown_cell(source, metadata=_nbgrader(
+        grade_id, grade=True, solution=True, points=points))
+
+
+def notebook(cells):
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)",
+                                  "language": "python", "name": "python3"},
+                   "language_info": {"name": "python"}}
+    return nb

@@ -1,0 +1,39 @@
+"""What students see in their feedback: every message, no hidden test.
+
+nbgrader's feedback shows test cells as they were graded, hidden tests and full
+tracebacks included, which would give away the graders' inputs and code. This
+preprocessor removes the hidden-test region from each test cell's source and cuts
+each error down to its last line: the check's message, which is written for students.
+"""
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    begin_hidden = Unicode("### BEGIN HIDDEN TESTS",
+                           help="Line that opens a hidden test region.").tag(config=True)
+    end_hidden = Unicode("### END HIDDEN TESTS",
+                         help="Line that closes a hidden test region.").tag(config=True)
+    placeholder = Unicode("# (hidden tests ran here)",
+                          help="What replaces a hidden test region.").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and utils.is_grade(cell):
+            cell.source = self._without_hidden_region(cell.source)
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{output.ename}: {output.evalue}"]
+        return cell, resources
+
+    def _without_hidden_region(self, source):
+        kept, hidden = [], False
+        for line in source.splitlines():
+            if self.begin_hidden in line:
+                hidden = True
+                kept.append(line[: len(line) - len(line.lstrip())] + self.placeholder)
+            elif self.end_hidden in line:
+                hidden = False
+            elif not hidden:
+                kept.append(line)
+        return "\n".join(kept)
