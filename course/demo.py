@@ -1,0 +1,95 @@
+"""The whole instructor cycle on the demo class, with nbgrader's own commands.
+
+    python -m course.demo
+
+1. nbgrader generate_assignment   source/ -> release/
+2. write the demo class's submissions into submitted/ (course/sample_class.py)
+3. nbgrader autograde             submitted/ -> autograded/ and the gradebook
+4. nbgrader generate_feedback     autograded/ -> feedback/ (hidden tests stripped)
+5. nbgrader export                the gradebook -> grades.csv
+6. print the score of every student on every notebook, and the time autograding took
+"""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from course.sample_class import CLASS
+from course.settings import COURSE_ROOT
+from course.submissions import reference_answers, write_submission
+
+VENV_BIN = Path(sys.executable).parent
+NBGRADER = str(VENV_BIN / "nbgrader")
+# nbgrader runs `alembic` from PATH to create a new gradebook
+ENVIRONMENT = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def nbgrader(*args: str, root: Path = COURSE_ROOT) -> None:
+    """Run an nbgrader command in the course folder; stop the cycle if it fails."""
+    print(f"$ nbgrader {' '.join(args)}", flush=True)
+    result = subprocess.run([NBGRADER, *args], cwd=root, env=ENVIRONMENT,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"nbgrader {args[0]} failed (exit {result.returncode}); "
+                         "its log is above.")
+
+
+def write_class_submissions(assignment: str, root: Path = COURSE_ROOT) -> list[str]:
+    reference = reference_answers(root / "source" / assignment)
+    students = CLASS.get(assignment, {})
+    for student, answers_of in students.items():
+        write_submission(root / "release" / assignment,
+                         root / "submitted" / student / assignment, answers_of(reference))
+    return list(students)
+
+
+def score_table(db_url: str) -> str:
+    """One row per student, one column per notebook (score/max), and the total."""
+    rows, columns = {}, []
+    with Gradebook(db_url) as gradebook:
+        for assignment in gradebook.assignments:
+            for notebook in assignment.notebooks:
+                columns.append(f"{assignment.name}/{notebook.name}")
+            for submission in gradebook.assignment_submissions(assignment.name):
+                for notebook in submission.notebooks:
+                    rows.setdefault(submission.student_id, {})[
+                        f"{assignment.name}/{notebook.name}"] = (notebook.score,
+                                                                 notebook.max_score)
+    header = ["student", *columns, "total"]
+    lines = [header]
+    for student in sorted(rows):
+        cells = [rows[student].get(column) for column in columns]
+        total = sum(c[0] for c in cells if c), sum(c[1] for c in cells if c)
+        lines.append([student, *(f"{c[0]:g}/{c[1]:g}" if c else "-" for c in cells),
+                      f"{total[0]:g}/{total[1]:g}"])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths))
+                     for line in lines)
+
+
+def main() -> None:
+    notebooks_graded, grading_seconds = 0, 0.0
+    for assignment in sorted(CLASS):
+        nbgrader("generate_assignment", assignment, "--force")
+        students = write_class_submissions(assignment)
+        started = time.perf_counter()
+        nbgrader("autograde", assignment, "--force")
+        grading_seconds += time.perf_counter() - started
+        notebooks_graded += len(students) * len(
+            list((COURSE_ROOT / "release" / assignment).glob("*.ipynb")))
+        nbgrader("generate_feedback", assignment, "--force")
+    nbgrader("export", "--to", str(COURSE_ROOT / "grades.csv"))
+    print()
+    print(score_table(f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"))
+    print(f"\nautograde: {notebooks_graded} notebooks in {grading_seconds:.1f} s "
+          f"({grading_seconds / max(notebooks_graded, 1):.2f} s per notebook, "
+          "nbgrader start-up included)")
+    print(f"feedback: {COURSE_ROOT / 'feedback'}    grades: {COURSE_ROOT / 'grades.csv'}")
+
+
+if __name__ == "__main__":
+    main()
