@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from course.sample_class import CLASS
+from course.sample_class import DEMO
 from course.settings import COURSE_ROOT
 from course.submissions import reference_answers, write_submission
 
@@ -38,13 +38,14 @@ def nbgrader(*args: str, root: Path = COURSE_ROOT) -> None:
                          "its log is above.")
 
 
-def write_class_submissions(assignment: str, root: Path = COURSE_ROOT) -> list[str]:
+def write_class_submissions(assignment: str, students: dict,
+                            root: Path = COURSE_ROOT) -> None:
+    """Write each sample student's submission into submitted/<student>/<assignment>/."""
     reference = reference_answers(root / "source" / assignment)
-    students = CLASS.get(assignment, {})
-    for student, answers_of in students.items():
+    for student_id, student in students.items():
         write_submission(root / "release" / assignment,
-                         root / "submitted" / student / assignment, answers_of(reference))
-    return list(students)
+                         root / "submitted" / student_id / assignment,
+                         student.answers(reference), extra_files=student.extra_files)
 
 
 def score_table(db_url: str) -> str:
@@ -73,9 +74,9 @@ def score_table(db_url: str) -> str:
 
 def main() -> None:
     notebooks_graded, grading_seconds = 0, 0.0
-    for assignment in sorted(CLASS):
+    for assignment, students in sorted(DEMO.items()):
         nbgrader("generate_assignment", assignment, "--force")
-        students = write_class_submissions(assignment)
+        write_class_submissions(assignment, students)
         started = time.perf_counter()
         nbgrader("autograde", assignment, "--force")
         grading_seconds += time.perf_counter() - started

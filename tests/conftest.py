@@ -1,0 +1,63 @@
+"""Shared fixtures. The end-to-end fixture grades every sample student once per session."""
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from course.demo import ENVIRONMENT, NBGRADER, write_class_submissions
+from course.sample_class import DEMO, TESTS
+from course.settings import COURSE_ROOT
+
+# What a course copy needs; generated folders and the repository's own state stay out.
+NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "submitted", "autograded", "feedback",
+                                    "feedback_cache", "gradebook.db", "grades.csv",
+                                    "__pycache__", ".pytest_cache", "tests")
+
+
+def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([NBGRADER, *args], cwd=root, env=ENVIRONMENT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr}"
+    return result
+
+
+def copy_course(destination: Path) -> Path:
+    shutil.copytree(COURSE_ROOT, destination, ignore=NOT_COPIED)
+    return destination
+
+
+@dataclass
+class GradedCourse:
+    root: Path
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def cell_scores(self, assignment: str, student: str, notebook: str) -> dict:
+        """{grade_id: (score, max_score, needs_manual_grade)} of one graded notebook."""
+        with Gradebook(self.db_url) as gradebook:
+            submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+            return {grade.name: (grade.score, grade.max_score, grade.needs_manual_grade)
+                    for grade in submitted.grades}
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory) -> GradedCourse:
+    """A copy of the course with every DEMO and TESTS student autograded, feedback
+    generated and grades exported, by nbgrader's own commands, once per session.
+    The source notebooks themselves are submitted too, by the student 'source'."""
+    root = copy_course(tmp_path_factory.mktemp("course") / "course")
+    for assignment in sorted(DEMO):
+        run_nbgrader(root, "generate_assignment", assignment, "--force")
+        write_class_submissions(assignment, {**DEMO[assignment], **TESTS[assignment]}, root)
+        source_copy = root / "submitted" / "source" / assignment
+        shutil.copytree(root / "source" / assignment, source_copy)
+        run_nbgrader(root, "autograde", assignment)
+        run_nbgrader(root, "generate_feedback", assignment)
+    run_nbgrader(root, "export", "--to", str(root / "grades.csv"))
+    return GradedCourse(root)

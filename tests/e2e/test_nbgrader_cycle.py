@@ -1,0 +1,85 @@
+"""The instructor cycle end to end, through nbgrader's own commands (one run a session)."""
+import csv
+import html
+import re
+
+import nbformat
+import pytest
+
+from course.sample_class import DEMO, EVERY_CELL, TESTS
+
+STUDENTS = [pytest.param(assignment, student_id, student, id=f"{assignment}-{student_id}")
+            for assignment in sorted(DEMO)
+            for student_id, student in {**DEMO[assignment], **TESTS[assignment]}.items()]
+
+
+def notebooks_of(graded_course, assignment):
+    return sorted(path.stem for path in (graded_course.root / "source" / assignment).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("assignment, student_id, student", STUDENTS)
+def test_each_sample_student_scores_exactly_the_checks_it_passes(
+        graded_course, assignment, student_id, student):
+    """Does every automatic test cell score in full, except the ones this student fails?"""
+    for notebook in notebooks_of(graded_course, assignment):
+        failing = student.fails.get(notebook, set())
+        for grade_id, (score, max_score, _) in graded_course.cell_scores(
+                assignment, student_id, notebook).items():
+            if score is None:  # a manually graded answer: checked below
+                continue
+            should_fail = failing == EVERY_CELL or grade_id in failing
+            assert score == (0 if should_fail else max_score), (
+                f"{student_id} {notebook} {grade_id}: {score}/{max_score}")
+
+
+@pytest.mark.parametrize("assignment", sorted(DEMO))
+def test_source_notebooks_score_every_automatic_point(graded_course, assignment):
+    """Do the source notebooks (the solutions) earn every automatic point?"""
+    for notebook in notebooks_of(graded_course, assignment):
+        scores = graded_course.cell_scores(assignment, "source", notebook)
+        automatic = {grade_id: s for grade_id, s in scores.items() if not s[2]}
+        assert automatic and all(score == max_score for score, max_score, _ in automatic.values()), scores
+
+
+def visible_text(page):
+    """The text a student reads in a feedback page (no tags, styles or scripts)."""
+    content = re.sub(r"<(style|script)\b.*?</\1>", "", page.read_text(), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", content))
+
+
+def test_feedback_shows_messages_but_no_hidden_test(graded_course):
+    """Does the students' feedback name their mistakes without revealing hidden tests?"""
+    pages = list((graded_course.root / "feedback").rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = visible_text(page)
+        assert "BEGIN HIDDEN TESTS" not in text, page
+        assert "from graders" not in text and "check_" not in text, page
+        # tracebacks of the student's own cells may stay; none may enter the graders
+        assert "/graders/" not in text and "/solutions/" not in text, page
+    ben = visible_text(graded_course.root / "feedback" / "ben" / "a1_activations"
+                       / "activations.html")
+    assert "RuntimeWarning" in ben and "grader seed" in ben
+    assert "the tanh is squared" in ben
+
+
+def test_autograded_notebooks_keep_the_graders_messages(graded_course):
+    """Does the instructor's copy keep the full failure message of a hidden check?"""
+    notebook = nbformat.read(graded_course.root / "autograded" / "ben" / "a1_activations"
+                             / "activations.ipynb", as_version=4)
+    errors = {cell.metadata.nbgrader.grade_id: output.evalue for cell in notebook.cells
+              if cell.metadata.get("nbgrader", {}).get("grade")
+              for output in cell.get("outputs", []) if output.output_type == "error"}
+    assert "softplus(100) must be 100" in errors["test_softplus_edge_cases"]
+
+
+def test_exported_grades_have_a_row_per_student(graded_course):
+    """Does nbgrader export write every graded student with the right total?"""
+    with open(graded_course.root / "grades.csv", newline="") as file:
+        rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(file)}
+    for assignment in DEMO:
+        for student_id in {**DEMO[assignment], **TESTS[assignment], "source": None}:
+            assert (assignment, student_id) in rows
+    assert float(rows[("a1_activations", "ada")]["score"]) == float(
+        rows[("a1_activations", "ada")]["max_score"]) > 0
+    assert float(rows[("a1_activations", "cy")]["score"]) == 0
