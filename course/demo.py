@@ -3,8 +3,9 @@
     python -m course.demo
 
 1. nbgrader generate_assignment   source/ -> release/
-2. write the demo class's submissions into submitted/ (course/sample_class.py)
+2. write the demo class's submissions into submitted/ (course/sample_class/)
 3. nbgrader autograde             submitted/ -> autograded/ and the gradebook
+   then give the written answers their manual points through nbgrader's gradebook
 4. nbgrader generate_feedback     autograded/ -> feedback/ (hidden tests stripped)
 5. nbgrader export                the gradebook -> grades.csv
 6. print the score of every student on every notebook, and the time autograding took
@@ -23,6 +24,7 @@ from course.submissions import reference_answers, write_submission
 
 VENV_BIN = Path(sys.executable).parent
 NBGRADER = str(VENV_BIN / "nbgrader")
+DB_URL = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 # nbgrader runs `alembic` from PATH to create a new gradebook
 ENVIRONMENT = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
@@ -46,6 +48,20 @@ def write_class_submissions(assignment: str, students: dict,
         write_submission(root / "release" / assignment,
                          root / "submitted" / student_id / assignment,
                          student.answers(reference), extra_files=student.extra_files)
+
+
+def give_manual_grades(assignment: str, students: dict, db_url: str) -> None:
+    """Grade the written answers as an instructor does in the formgrader: through
+    nbgrader's gradebook, so exports hold automatic and manual points together."""
+    with Gradebook(db_url) as gradebook:
+        for student_id, student in students.items():
+            for notebook, grades in student.manual_grades.items():
+                for grade_id, (points, comment) in grades.items():
+                    grade = gradebook.find_grade(grade_id, notebook, assignment, student_id)
+                    grade.manual_score = points
+                    gradebook.find_comment(grade_id, notebook, assignment,
+                                           student_id).manual_comment = comment
+        gradebook.db.commit()
 
 
 def score_table(db_url: str) -> str:
@@ -80,12 +96,13 @@ def main() -> None:
         started = time.perf_counter()
         nbgrader("autograde", assignment, "--force")
         grading_seconds += time.perf_counter() - started
+        give_manual_grades(assignment, students, DB_URL)
         notebooks_graded += len(students) * len(
             list((COURSE_ROOT / "release" / assignment).glob("*.ipynb")))
         nbgrader("generate_feedback", assignment, "--force")
     nbgrader("export", "--to", str(COURSE_ROOT / "grades.csv"))
     print()
-    print(score_table(f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"))
+    print(score_table(DB_URL))
     print(f"\nautograde: {notebooks_graded} notebooks in {grading_seconds:.1f} s "
           f"({grading_seconds / max(notebooks_graded, 1):.2f} s per notebook, "
           "nbgrader start-up included)")

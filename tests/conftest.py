@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course.demo import ENVIRONMENT, NBGRADER, write_class_submissions
+from course.demo import ENVIRONMENT, NBGRADER, give_manual_grades, write_class_submissions
 from course.sample_class import DEMO, TESTS
 from course.settings import COURSE_ROOT
 
@@ -50,14 +50,18 @@ class GradedCourse:
 def graded_course(tmp_path_factory) -> GradedCourse:
     """A copy of the course with every DEMO and TESTS student autograded, feedback
     generated and grades exported, by nbgrader's own commands, once per session.
-    The source notebooks themselves are submitted too, by the student 'source'."""
+    The source notebooks themselves are submitted too, by the student 'source'.
+    Written answers get the manual grades the sample students declare."""
     root = copy_course(tmp_path_factory.mktemp("course") / "course")
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
     for assignment in sorted(DEMO):
         run_nbgrader(root, "generate_assignment", assignment, "--force")
-        write_class_submissions(assignment, {**DEMO[assignment], **TESTS[assignment]}, root)
+        students = {**DEMO[assignment], **TESTS[assignment]}
+        write_class_submissions(assignment, students, root)
         source_copy = root / "submitted" / "source" / assignment
         shutil.copytree(root / "source" / assignment, source_copy)
         run_nbgrader(root, "autograde", assignment)
+        give_manual_grades(assignment, students, db_url)
         run_nbgrader(root, "generate_feedback", assignment)
     run_nbgrader(root, "export", "--to", str(root / "grades.csv"))
     return GradedCourse(root)

@@ -22,6 +22,9 @@ class Student:
     fails: dict = field(default_factory=dict)
     # files submitted beside the notebooks: {relative path: text}
     extra_files: dict = field(default_factory=dict)
+    # what the instructor gives the written answers in the demo:
+    # {notebook: {grade_id of a manually graded cell: (points, comment)}}
+    manual_grades: dict = field(default_factory=dict)
 
 
 def complete(reference: Answers) -> Answers:
