@@ -95,6 +95,9 @@ def written_answer(grade_id, points, model_answer):
 
 
 def notebook(cells):
+    # stable cell ids, so that rebuilding an unchanged chapter changes nothing
+    for index, cell in enumerate(cells):
+        cell.id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell-{index:03d}")
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)",
                                   "language": "python", "name": "python3"},

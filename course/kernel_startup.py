@@ -14,8 +14,7 @@ def _import_course_modules():
     import pkgutil
     import sys
 
-    course_root = os.environ.get("COURSE_ROOT") or os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__)))
+    course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, course_root)
     for package_name in ("solutions", "graders"):
         package = importlib.import_module(package_name)

@@ -83,3 +83,18 @@ def test_exported_grades_have_a_row_per_student(graded_course):
     assert float(rows[("a1_activations", "ada")]["score"]) == float(
         rows[("a1_activations", "ada")]["max_score"]) > 0
     assert float(rows[("a1_activations", "cy")]["score"]) == 0
+
+
+def test_regenerating_the_release_changes_nothing(graded_course):
+    """Is the committed release/ exactly what nbgrader generate_assignment makes now?"""
+    from course.settings import COURSE_ROOT
+
+    for assignment in sorted(DEMO):
+        fresh = graded_course.root / "release" / assignment
+        committed = COURSE_ROOT / "release" / assignment
+        fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+        assert fresh_files == sorted(p.relative_to(committed) for p in committed.rglob("*")
+                                     if p.is_file())
+        for relative in fresh_files:
+            assert (fresh / relative).read_bytes() == (committed / relative).read_bytes(), (
+                f"release/{assignment}/{relative} is stale: run `make release`")
