@@ -9,6 +9,10 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
 from course.feedback import HideHiddenTests  # noqa: E402
+from course.sandbox import SandboxedExecute  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -24,9 +28,18 @@ c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
     "--IPKernelApp.exec_files=" + os.path.join(COURSE_ROOT, "course", "kernel_startup.py"),
 ]
+# nbgrader's autograde steps, with Execute replaced by SandboxedExecute: each kernel runs
+# isolated (no network, no gradebook, no other student's files), within memory and time
+# limits, and a kernel that dies or hangs costs only the cells it did not run.
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
 # Our checks take well under a second per cell; a cell still running after this long
 # is a runaway loop, which is interrupted and scored 0 while the rest of the notebook runs.
 c.Execute.timeout = 15
+c.SandboxedExecute.notebook_timeout = 120
+c.SandboxedExecute.memory_limit_mb = 4096
 
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message.
 c.GenerateFeedback.preprocessors = [

@@ -1,0 +1,157 @@
+"""Run each student's kernel in a sandbox, within limits, and never lose a grade to it.
+
+`SandboxedExecute` replaces nbgrader's Execute step (nbgrader_config.py), so plain
+`nbgrader autograde` and our `grade` command both use it. Each kernel runs under
+bubblewrap: the file system is read-only except the student's own working folder and a
+private /tmp; the gradebook and every other student's files are hidden; there is no
+network; its processes die with it. A memory cap (RLIMIT_AS), a CPU-time cap and a
+wall-clock budget per notebook bound what one submission can cost.
+
+Whatever happens to the kernel (it dies, it hangs, the budget runs out), every test cell
+that did not run gets an error output, so nbgrader scores it 0 instead of in full.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat.notebooknode import NotebookNode
+from traitlets import Bool, Integer, List, Unicode
+
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=None)
+def sandbox_available() -> bool:
+    """Can bubblewrap make a sandbox here (installed, namespaces allowed)?"""
+    if not shutil.which("bwrap"):
+        return False
+    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-net",
+                            "--unshare-pid", "--die-with-parent", "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+class _WrappedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command starts behind `command_prefix`."""
+
+    command_prefix = List(Unicode())
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [*self.command_prefix, *super().format_kernel_cmd(extra_arguments)]
+
+
+class SandboxedExecute(Execute):
+    sandbox = Bool(True, help=(
+        "Run kernels under bubblewrap. Where it is unavailable, grading goes on "
+        "without it and says so in the log.")).tag(config=True)
+    memory_limit_mb = Integer(4096, help=(
+        "Address-space cap of a kernel, in MiB: a memory bomb fails with MemoryError "
+        "instead of taking the machine.")).tag(config=True)
+    notebook_timeout = Integer(300, help=(
+        "Wall-clock budget of one notebook, in seconds, on top of the per-cell timeout: "
+        "cells still waiting when it runs out are scored 0.")).tag(config=True)
+    hidden_paths = List(Unicode(), [
+        "submitted", "autograded", "feedback", "feedback_cache", "downloaded", "exchange",
+    ], help="Course folders a kernel must not see (its own working folder excepted).").tag(
+        config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._failure = None
+        with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
+            self._private_dir = private_dir
+            try:
+                super().preprocess(nb, resources, km)
+            except Exception as error:  # the kernel died, would not start, or ran out of time
+                self._failure = self._failure or (
+                    f"{type(error).__name__}: {error}".splitlines()[0][:300])
+                self.log.warning("Kernel failure in %s: %s",
+                                 resources.get("metadata", {}).get("path"), self._failure)
+        _fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
+        return nb, resources
+
+    def _get_timeout(self, cell):
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            self._failure = (f"the notebook's time budget ({self.notebook_timeout} s) ran "
+                             "out before this cell")
+            raise TimeoutError(self._failure)
+        return max(1, int(min(self.timeout or remaining, remaining)))
+
+    def create_kernel_manager(self):
+        self.kernel_manager_class = _WrappedKernelManager
+        km = super().create_kernel_manager()
+        # the kernel talks over Unix sockets in a private folder: it has no network
+        km.transport = "ipc"
+        km.connection_file = os.path.join(self._private_dir, "kernel.json")
+        km.ip = os.path.join(self._private_dir, "ipc")
+        km.command_prefix = self._command_prefix()
+        # a signal would reach bubblewrap, not the kernel: interrupt by message instead
+        km.kernel_spec.interrupt_mode = "message"
+        self.km = km
+        return km
+
+    def _command_prefix(self):
+        limits = ["prlimit", f"--as={self.memory_limit_mb * 2**20}",
+                  f"--cpu={self.notebook_timeout}", "--"]
+        if not self.sandbox:
+            return limits
+        if not sandbox_available():
+            self.log.warning("SANDBOX UNAVAILABLE: bubblewrap is not installed or cannot "
+                             "create namespaces here; student code runs unisolated.")
+            return limits
+        workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
+        return [*bubblewrap_arguments(Path(workdir), Path(self._private_dir),
+                                      self.hidden_paths), *limits]
+
+
+def bubblewrap_arguments(workdir: Path, private_dir: Path, hidden_paths) -> list[str]:
+    """A read-only view of the machine in which only `workdir` and `private_dir` are
+    writable, the course's student folders and gradebook are empty, and there is no
+    network. Later mounts go on top of earlier ones."""
+    arguments = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                 "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/dev/shm",
+                 # the course itself may live under /tmp (a test's copy): keep it visible
+                 "--ro-bind", str(COURSE_ROOT), str(COURSE_ROOT)]
+    for name in hidden_paths:
+        if (COURSE_ROOT / name).is_dir():
+            arguments += ["--tmpfs", str(COURSE_ROOT / name)]
+    for database in COURSE_ROOT.glob("gradebook.db*"):
+        arguments += ["--ro-bind", "/dev/null", str(database)]
+    workdir = workdir.resolve()
+    arguments += ["--bind", str(workdir), str(workdir),
+                  "--bind", str(private_dir), str(private_dir),
+                  "--chdir", str(workdir),
+                  "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                  "--die-with-parent", "--new-session",
+                  # inside the sandbox the kernel's parent is bubblewrap, not the grader:
+                  # without this, ipykernel would think its parent died and exit
+                  "--unsetenv", "JPY_PARENT_PID",
+                  "--setenv", "IPYTHONDIR", str(private_dir / "ipython"),
+                  "--setenv", "MPLCONFIGDIR", str(private_dir / "matplotlib"),
+                  "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1"]
+    return arguments
+
+
+def _fail_cells_that_did_not_run(nb: NotebookNode, reason: str | None) -> None:
+    """Give every grade cell that has no execution an error, so that it scores 0."""
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.get("execution_count") is not None:
+            continue
+        if not utils.is_grade(cell):
+            continue
+        if any(output.output_type == "error" for output in cell.get("outputs", [])):
+            continue
+        message = reason or "the kernel stopped before this cell ran"
+        cell.outputs.append(NotebookNode(
+            output_type="error", ename="NotExecuted",
+            evalue=f"This test cell did not run: {message}.",
+            traceback=[f"NotExecuted: This test cell did not run: {message}."]))
