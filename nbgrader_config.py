@@ -41,6 +41,12 @@ c.Execute.timeout = 15
 c.SandboxedExecute.notebook_timeout = 120
 c.SandboxedExecute.memory_limit_mb = 4096
 
+# A deleted test cell is put back (and so run), not silently dropped from the grade.
+c.OverwriteCells.add_missing_cells = True
+
+# `nbgrader export` writes what an LMS imports: a row per student, a column per notebook.
+c.ExportApp.plugin_class = "course.export.NotebookColumnsExport"
+
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from course.export import score_rows
 from course.sample_class import DEMO
 from course.settings import COURSE_ROOT
 from course.submissions import reference_answers, write_submission
@@ -65,24 +66,11 @@ def give_manual_grades(assignment: str, students: dict, db_url: str) -> None:
 
 
 def score_table(db_url: str) -> str:
-    """One row per student, one column per notebook (score/max), and the total."""
-    rows, columns = {}, []
+    """The exported grades as an aligned text table: a row per student."""
     with Gradebook(db_url) as gradebook:
-        for assignment in gradebook.assignments:
-            for notebook in assignment.notebooks:
-                columns.append(f"{assignment.name}/{notebook.name}")
-            for submission in gradebook.assignment_submissions(assignment.name):
-                for notebook in submission.notebooks:
-                    rows.setdefault(submission.student_id, {})[
-                        f"{assignment.name}/{notebook.name}"] = (notebook.score,
-                                                                 notebook.max_score)
-    header = ["student", *columns, "total"]
-    lines = [header]
-    for student in sorted(rows):
-        cells = [rows[student].get(column) for column in columns]
-        total = sum(c[0] for c in cells if c), sum(c[1] for c in cells if c)
-        lines.append([student, *(f"{c[0]:g}/{c[1]:g}" if c else "-" for c in cells),
-                      f"{total[0]:g}/{total[1]:g}"])
+        header, maxima, rows = score_rows(gradebook)
+    lines = [header, *([row[0], *(f"{score:g}" for score in row[1:])]
+                       for row in [*rows, maxima])]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths))
                      for line in lines)

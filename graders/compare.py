@@ -17,6 +17,7 @@ import contextlib
 import io
 import os
 import secrets
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -61,15 +62,16 @@ class Grading:
         return GradingError(f"{message} (grader seed {self.seed})")
 
     def random_inputs(self, scale: float = 3.0) -> list[Any]:
-        """Inputs of every shape the contract allows: a Python float, a 0-d array,
-        1-D, 2-D and 3-D arrays, with random sizes and values of spread `scale`."""
+        """Inputs of every shape the contract allows: 3-D, 2-D and 1-D arrays, a 0-d
+        array and a Python float, with random sizes and values of spread `scale`.
+        The largest come first, so that a wrong answer is recognised on many entries."""
         rng = self.rng
         return [
-            float(rng.normal(0, scale)),
-            np.array(rng.normal(0, scale)),
-            rng.normal(0, scale, size=int(rng.integers(5, 40))),
-            rng.normal(0, scale, size=tuple(rng.integers(2, 9, size=2))),
             rng.normal(0, scale, size=tuple(rng.integers(2, 6, size=3))),
+            rng.normal(0, scale, size=tuple(rng.integers(2, 9, size=2))),
+            rng.normal(0, scale, size=int(rng.integers(5, 40))),
+            np.array(rng.normal(0, scale)),
+            float(rng.normal(0, scale)),
         ]
 
     def call(self, fn: Callable, *args, what: str | None = None, warning_hint: str = "",
@@ -96,12 +98,59 @@ def _default_fail(message: str) -> GradingError:
     return GradingError(message)
 
 
+LIBRARY_PREFIXES = tuple({sys.prefix, sys.base_prefix, os.path.dirname(np.__file__)})
+
+
+def _from_library(depth: int) -> bool:
+    """Was the caller `depth` frames up installed code (NumPy, SciPy...), not the
+    student's? Libraries silence warnings they handle; students may not."""
+    return sys._getframe(depth + 1).f_code.co_filename.startswith(LIBRARY_PREFIXES)
+
+
+@contextlib.contextmanager
+def _warnings_cannot_be_silenced():
+    """While student code runs, np.errstate, np.seterr and warnings filters called from
+    the student's own code change nothing: an overflow the answer hides is still an
+    overflow. Calls from installed libraries work as usual."""
+    errstate = type(np.errstate())
+    saved = (errstate.__enter__, errstate.__exit__, np.seterr,
+             warnings.simplefilter, warnings.filterwarnings)
+    enter, leave, seterr, simplefilter, filterwarnings = saved
+
+    honoured = set()  # ids of the errstate contexts entered by library code
+
+    def guarded_enter(self):
+        if not _from_library(1):
+            return self
+        honoured.add(id(self))
+        return enter(self)
+
+    def guarded_exit(self, *exc):
+        if id(self) in honoured:
+            honoured.discard(id(self))
+            return leave(self, *exc)
+        return None
+
+    def guarded(original):
+        return lambda *args, **kwargs: (original(*args, **kwargs) if _from_library(1)
+                                        else None)
+
+    errstate.__enter__, errstate.__exit__ = guarded_enter, guarded_exit
+    np.seterr = lambda *a, **k: seterr(*a, **k) if _from_library(1) else np.geterr()
+    warnings.simplefilter, warnings.filterwarnings = guarded(simplefilter), guarded(filterwarnings)
+    try:
+        yield
+    finally:
+        (errstate.__enter__, errstate.__exit__, np.seterr,
+         warnings.simplefilter, warnings.filterwarnings) = saved
+
+
 def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
                  fail: Callable[[str], GradingError] = _default_fail, **kwargs) -> Any:
     """Call student code with warnings recorded and its output swallowed.
 
-    Overflow, division and invalid-value warnings are switched on (the student's
-    notebook may have silenced them); underflow to 0 is harmless and stays off.
+    Overflow, division and invalid-value warnings are switched on, and the student's
+    code cannot switch them off; underflow to 0 is harmless and stays off.
     """
     with contextlib.ExitStack() as stack:
         caught = stack.enter_context(warnings.catch_warnings(record=True))
@@ -111,6 +160,7 @@ def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
         # prints inside the student's function must not reach the test cell's output
         stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
         stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        stack.enter_context(_warnings_cannot_be_silenced())
         try:
             result = fn(*args, **kwargs)
         except NotImplementedError:
@@ -171,8 +221,7 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
             raise fail(f"{what} is wrong: {mistake.hint}")
     wrong_entries = ~np.isclose(actual_array, expected, rtol=rtol, atol=atol)
     raise fail(f"{what} is wrong on {int(wrong_entries.sum())} of {wrong_entries.size} "
-               f"entries (largest difference {np.max(np.abs(actual_array - expected)):.3g}). "
-               "Compare your formula with the one in the notebook.")
+               "entries. Compare your formula with the one in the notebook.")
 
 
 def _close(actual: np.ndarray, expected: np.ndarray, rtol: float = RTOL,

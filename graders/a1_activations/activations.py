@@ -328,13 +328,18 @@ GELU_MISTAKES = [
     Mistake("it computes z·erf(z/√2): Φ(z) is (1 + erf(z/√2))/2, not erf(z/√2).",
             lambda z: np.asarray(z) * _erf(np.asarray(z, dtype=float) / np.sqrt(2))),
     Mistake("it computes Φ(z) alone: GELU multiplies the input by it, z·Φ(z).",
-            lambda z: ref.gelu(z) / np.where(np.asarray(z) == 0, 1.0, z)),
+            lambda z: _ndtr(np.asarray(z, dtype=float))),
 ]
 
 
 def _erf(x):
     from scipy.special import erf
     return erf(x)
+
+
+def _ndtr(x):
+    from scipy.special import ndtr
+    return ndtr(x)
 
 
 def check_gelu_values(gelu):

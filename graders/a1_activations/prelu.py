@@ -45,12 +45,26 @@ def _random_point(grading):
     return rng.uniform(-1.5, 1.5, size=shape)
 
 
+def _weighted_square(weights):
+    """A function that needs x in its own shape (weights has it) and mixes entries."""
+    return lambda x: np.sum(weights * x) ** 2 + np.sum(np.sin(3 * x) * weights)
+
+
 def check_numerical_gradient_values(numerical_gradient):
-    """Central differences at random points of 1-D and 2-D shape; x left unchanged."""
+    """Central differences at random points of 1-D and 2-D shape; x left unchanged;
+    f is called with x in its own shape."""
     grading = Grading("numerical_gradient")
-    for label, (f, _) in TEST_FUNCTIONS.items():
-        for x in (grading.rng.uniform(-1.5, 1.5, size=int(grading.rng.integers(3, 9))),
-                  grading.rng.uniform(-1.5, 1.5, size=tuple(grading.rng.integers(2, 5, 2)))):
+    rng = grading.rng
+    points = (rng.uniform(-1.5, 1.5, size=int(rng.integers(3, 9))),
+              rng.uniform(-1.5, 1.5, size=tuple(rng.integers(2, 5, 2))))
+    functions = {label: f for label, (f, _) in TEST_FUNCTIONS.items()}
+    for x in points:
+        functions[f"a weighted square of shape {x.shape}"] = _weighted_square(
+            rng.normal(size=x.shape))
+    for label, f in functions.items():
+        for x in points:
+            if label.startswith("a weighted") and not label.endswith(f"{x.shape}"):
+                continue
             what = f"numerical_gradient of {label} at an x of shape {x.shape}"
             before = x.copy()
             actual = grading.call(numerical_gradient, f, x, what=what)
@@ -67,7 +81,9 @@ def check_numerical_gradient_eps(numerical_gradient):
     grading = Grading("numerical_gradient(f, x, eps=1e-3)")
     f, exact_gradient = TEST_FUNCTIONS["sum(x**3) + sum(sin(3x))"]
     x = _random_point(grading)
+    before = x.copy()
     actual = grading.call(numerical_gradient, f, x, 1e-3)
+    grading.assert_unchanged(before, x)
     grading.assert_matches(actual, ref.numerical_gradient(f, x, 1e-3), inputs=(f, x, 1e-3),
                            mistakes=_numerical_gradient_mistakes(1e-3), rtol=1e-7, atol=1e-8)
 
@@ -100,7 +116,7 @@ def check_prelu_forward_scalar(PReLU):
     alpha = float(grading.rng.uniform(0.05, 0.6))
     for label, layer, slope in (("alpha", _make(grading, PReLU, alpha), alpha),
                                 ("default alpha", grading.call(PReLU, what="PReLU()"), 0.25)):
-        for z in grading.random_inputs()[2:]:
+        for z in grading.random_inputs()[:3]:
             what = f"PReLU.forward with a scalar {label} on shape {z.shape}"
             before = z.copy()
             actual = grading.call(layer.forward, z, what=what)
@@ -117,7 +133,9 @@ def check_prelu_forward_channels(PReLU):
     layer = _make(grading, PReLU, alpha.copy())
     for z in _channel_inputs(grading, channels):
         what = f"PReLU.forward with per-channel alpha on shape {z.shape}"
+        before = z.copy()
         actual = grading.call(layer.forward, z, what=what)
+        grading.assert_unchanged(before, z, what=what)
         grading.assert_matches(actual, ref.PReLU(alpha).forward(z), what=what,
                                inputs=(z, alpha), mistakes=FORWARD_MISTAKES)
 
@@ -187,9 +205,9 @@ def check_prelu_grad_alpha_scalar(PReLU):
     grading = Grading("grad_alpha of PReLU.backward with a scalar alpha")
     alpha = float(grading.rng.uniform(0.05, 0.6))
     layer = _make(grading, PReLU, alpha)
-    for z in grading.random_inputs()[2:]:
+    for z in grading.random_inputs()[:3]:
         grad_output = grading.rng.normal(size=z.shape)
-        _, grad_alpha = _backward(grading, layer, z, grad_output, grading.what)
+        _, grad_alpha = _backward(grading, layer, z.copy(), grad_output.copy(), grading.what)
         grading.assert_matches(grad_alpha, ref.PReLU(alpha).backward(z, grad_output)[1],
                                inputs=(z, grad_output, alpha), scalar_ok=True,
                                mistakes=_grad_alpha_mistakes(per_channel=False))
@@ -203,7 +221,7 @@ def check_prelu_grad_alpha_channels(PReLU):
     layer = _make(grading, PReLU, alpha.copy())
     for z in _channel_inputs(grading, channels):
         grad_output = grading.rng.normal(size=z.shape)
-        _, grad_alpha = _backward(grading, layer, z, grad_output, grading.what)
+        _, grad_alpha = _backward(grading, layer, z.copy(), grad_output.copy(), grading.what)
         if np.shape(grad_alpha) != alpha.shape:
             raise grading.fail(
                 f"{grading.what} has shape {np.shape(grad_alpha)} for z of shape {z.shape}: "
@@ -223,7 +241,8 @@ def check_prelu_backward_numerically(PReLU):
     z[np.abs(z) < 1e-3] = 0.5  # keep the central difference away from the kink
     grad_output = grading.rng.normal(size=z.shape)
     layer = _make(grading, PReLU, alpha.copy())
-    grad_z, grad_alpha = _backward(grading, layer, z.copy(), grad_output, grading.what)
+    grad_z, grad_alpha = _backward(grading, layer, z.copy(), grad_output.copy(),
+                                   grading.what)
 
     def loss_of_z(z_value):
         return np.sum(ref.PReLU(alpha).forward(z_value) * grad_output)

@@ -73,16 +73,21 @@ def test_autograded_notebooks_keep_the_graders_messages(graded_course):
     assert "softplus(100) must be 100" in errors["test_softplus_edge_cases"]
 
 
-def test_exported_grades_have_a_row_per_student(graded_course):
-    """Does nbgrader export write every graded student with the right total?"""
+def test_exported_grades_have_a_row_per_student_and_a_column_per_notebook(graded_course):
+    """Does nbgrader export write what an LMS imports, totals matching the gradebook?"""
     with open(graded_course.root / "grades.csv", newline="") as file:
-        rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(file)}
+        rows = {row["student_id"]: row for row in csv.DictReader(file)}
     for assignment in DEMO:
         for student_id in {**DEMO[assignment], **TESTS[assignment], "source": None}:
-            assert (assignment, student_id) in rows
-    assert float(rows[("a1_activations", "ada")]["score"]) == float(
-        rows[("a1_activations", "ada")]["max_score"]) > 0
-    assert float(rows[("a1_activations", "cy")]["score"]) == 0
+            row = rows[student_id]
+            for notebook in notebooks_of(graded_course, assignment):
+                scores = graded_course.cell_scores(assignment, student_id, notebook)
+                expected = sum(score or 0 for score, _, _ in scores.values())
+                assert float(row[f"{assignment}/{notebook}"]) == expected
+    for row in rows.values():
+        notebook_columns = [key for key in row if "/" in key]
+        assert float(row["total"]) == sum(float(row[key]) for key in notebook_columns)
+    assert float(rows["cy"]["total"]) == 0 < float(rows["ada"]["total"])
 
 
 def test_regenerating_the_release_changes_nothing(graded_course):

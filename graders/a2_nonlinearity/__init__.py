@@ -1,0 +1,43 @@
+"""Hidden checks of assignment a2_nonlinearity, and two helpers both notebooks use.
+
+Every graded function of this assignment returns a pair ((W, b) or (w, c));
+`returned_pair` takes it apart. `otherwise` ends a list of known mistakes: the inputs of
+these checks are hidden, and compare's message for an unknown mistake prints the largest
+difference from the expected value, which gives that value away (against an all-zero
+answer, it is the value).
+"""
+import numpy as np
+
+from graders.compare import Mistake
+
+
+def otherwise(hint, answer):
+    """The last of a check's mistakes: any other wrong answer, named by `hint`.
+
+    It "computes" the answer under test, so compare always finds a named mistake and its
+    message says what to do instead of how far from the hidden expected value it is."""
+    return Mistake(hint, lambda *inputs: answer)
+
+
+def returned_pair(grading, result, what, names, ndims):
+    """The two parts of the pair an answer returned, or a failure that says what came
+    back instead. A tuple or a list of two counts as a pair. `ndims` are the numbers of
+    dimensions the two parts have, to recognise a pair returned the wrong way round."""
+    first, second = names
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise grading.fail(f"{what} returned {_describe(result)}; return the pair "
+                           f"({first}, {second}), as in `return {first}, {second}`.")
+    if ndims[0] != ndims[1] and (np.ndim(result[0]), np.ndim(result[1])) == ndims[::-1]:
+        raise grading.fail(f"{what} returned ({second}, {first}); return them in the "
+                           f"order ({first}, {second}).")
+    return result[0], result[1]
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "None (is a `return` missing?)"
+    if isinstance(value, np.ndarray):
+        return f"one array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
