@@ -41,6 +41,11 @@ c.Execute.timeout = 15
 c.SandboxedExecute.notebook_timeout = 120
 c.SandboxedExecute.memory_limit_mb = 4096
 
+# Files downloaded from an LMS, for `nbgrader zip_collect` (and `course grade --from-lms`),
+# are named like Canvas names them: <name>_<student id>_<submission number>_<file>.ipynb
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^[^_]+_(?P<student_id>[^_]+)_[0-9]+_(?P<file_id>.+\.ipynb)$")
+
 # A deleted test cell is put back (and so run), not silently dropped from the grade.
 c.OverwriteCells.add_missing_cells = True
 

@@ -4,41 +4,25 @@
 
 1. nbgrader generate_assignment   source/ -> release/
 2. write the demo class's submissions into submitted/ (course/sample_class/)
-3. nbgrader autograde             submitted/ -> autograded/ and the gradebook
-   then give the written answers their manual points through nbgrader's gradebook
-4. nbgrader generate_feedback     autograded/ -> feedback/ (hidden tests stripped)
-5. nbgrader export                the gradebook -> grades.csv
-6. print the score of every student on every notebook, and the time autograding took
+3. python -m course grade         autograde (parallel, sandboxed), feedback, grades, report
+4. give the written answers their manual points through nbgrader's gradebook, as the
+   formgrader does, and regenerate the feedback with nbgrader generate_feedback
+5. nbgrader export                the gradebook -> grades.csv (a row per student)
+6. print the score of every student on every notebook, and the time grading took
 """
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from course import grade_command
 from course.export import score_rows
+from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
 from course.settings import COURSE_ROOT
 from course.submissions import reference_answers, write_submission
 
-VENV_BIN = Path(sys.executable).parent
-NBGRADER = str(VENV_BIN / "nbgrader")
 DB_URL = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
-# nbgrader runs `alembic` from PATH to create a new gradebook
-ENVIRONMENT = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-
-def nbgrader(*args: str, root: Path = COURSE_ROOT) -> None:
-    """Run an nbgrader command in the course folder; stop the cycle if it fails."""
-    print(f"$ nbgrader {' '.join(args)}", flush=True)
-    result = subprocess.run([NBGRADER, *args], cwd=root, env=ENVIRONMENT,
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"nbgrader {args[0]} failed (exit {result.returncode}); "
-                         "its log is above.")
 
 
 def write_class_submissions(assignment: str, students: dict,
@@ -79,22 +63,25 @@ def score_table(db_url: str) -> str:
 def main() -> None:
     notebooks_graded, grading_seconds = 0, 0.0
     for assignment, students in sorted(DEMO.items()):
-        nbgrader("generate_assignment", assignment, "--force")
+        nbgrader(COURSE_ROOT, "generate_assignment", assignment, "--force")
         write_class_submissions(assignment, students)
+        print(f"$ python -m course grade {assignment} --force", flush=True)
         started = time.perf_counter()
-        nbgrader("autograde", assignment, "--force")
+        grade_command.main(COURSE_ROOT, assignment, force=True)
         grading_seconds += time.perf_counter() - started
-        give_manual_grades(assignment, students, DB_URL)
         notebooks_graded += len(students) * len(
             list((COURSE_ROOT / "release" / assignment).glob("*.ipynb")))
-        nbgrader("generate_feedback", assignment, "--force")
-    nbgrader("export", "--to", str(COURSE_ROOT / "grades.csv"))
+        if any(student.manual_grades for student in students.values()):
+            print("(the instructor grades the written answers in the formgrader)")
+            give_manual_grades(assignment, students, DB_URL)
+            nbgrader(COURSE_ROOT, "generate_feedback", assignment, "--force")
+    nbgrader(COURSE_ROOT, "export", "--to", str(COURSE_ROOT / "grades.csv"))
     print()
     print(score_table(DB_URL))
-    print(f"\nautograde: {notebooks_graded} notebooks in {grading_seconds:.1f} s "
-          f"({grading_seconds / max(notebooks_graded, 1):.2f} s per notebook, "
-          "nbgrader start-up included)")
-    print(f"feedback: {COURSE_ROOT / 'feedback'}    grades: {COURSE_ROOT / 'grades.csv'}")
+    print(f"\ngrading: {notebooks_graded} notebooks in {grading_seconds:.1f} s "
+          f"({grading_seconds / max(notebooks_graded, 1):.2f} s per notebook: autograde, "
+          "feedback, export and report, on all cores)")
+    print(f"feedback: {COURSE_ROOT / 'feedback'}\ngrades:   {COURSE_ROOT / 'grades.csv'}")
 
 
 if __name__ == "__main__":

@@ -127,17 +127,29 @@ def _start_worker(root: str) -> None:
     _api = NbGraderAPI(coursedir, config=config)
 
 
-def grade_student(assignment: str, student: str) -> dict:
-    """Autograde one staged submission with nbgrader; retry if the gradebook is busy."""
-    started = time.perf_counter()
-    for attempt in range(3):
-        outcome = _api.autograde(assignment, student, force=True, create=True)
+def _retrying(step, *args) -> dict:
+    """Run an nbgrader API step; retry while another worker holds the SQLite gradebook."""
+    for attempt in range(5):
+        outcome = step(*args)
         if outcome["success"] or "database is locked" not in str(outcome.get("error")):
-            break
+            return outcome
         time.sleep(0.5 * (attempt + 1))
+    return outcome
+
+
+def grade_student(assignment: str, student: str) -> dict:
+    """Autograde one staged submission with nbgrader."""
+    started = time.perf_counter()
+    outcome = _retrying(_api.autograde, assignment, student, True, True)
     return {"success": outcome["success"], "seconds": time.perf_counter() - started,
             "error": str(outcome.get("error") or "")[-2000:],
             "log": str(outcome.get("log") or "")}
+
+
+def feedback_for(assignment: str, student: str) -> dict:
+    """Generate one student's feedback with nbgrader."""
+    outcome = _retrying(_api.generate_feedback, assignment, student, True)
+    return {"success": outcome["success"], "error": str(outcome.get("error") or "")[-2000:]}
 
 
 def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
@@ -188,8 +200,8 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
         to_grade.append(student)
 
     workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, max(len(to_grade), 1)),
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, max(len(submitted), 1)),
                              mp_context=context, initializer=_start_worker,
                              initargs=(str(root),)) as pool:
         futures = {pool.submit(grade_student, assignment, student): student
@@ -209,7 +221,20 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                                        + outcome["error"].strip().splitlines()[-1][:300]
                                        if outcome["error"].strip() else "nbgrader failed")
             result.problems += kernel_problems(root, assignment, student)
+            if "SANDBOX UNAVAILABLE" in outcome["log"]:
+                result.problems.append("graded without the sandbox (bubblewrap unavailable)")
             if progress:
-                progress(done, len(to_grade), student)
+                progress(done, len(to_grade), f"graded {student}")
+        # feedback for everyone: manual grades may have changed since the last run
+        graded = [s for s, r in results.items() if r.status != "failed"]
+        futures = {pool.submit(feedback_for, assignment, student): student
+                   for student in graded}
+        for done, future in enumerate(as_completed(futures), start=1):
+            outcome = future.result()
+            if not outcome["success"]:
+                results[futures[future]].problems.append(
+                    "feedback failed: " + (outcome["error"].strip().splitlines() or ["?"])[-1])
+            if progress:
+                progress(done, len(graded), f"feedback {futures[future]}")
     save_results(root, assignment, results)
     return results

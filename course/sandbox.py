@@ -101,7 +101,9 @@ class SandboxedExecute(Execute):
 
     def _command_prefix(self):
         limits = ["prlimit", f"--as={self.memory_limit_mb * 2**20}",
-                  f"--cpu={self.notebook_timeout}", "--"]
+                  f"--cpu={self.notebook_timeout}", "--",
+                  # the kernel's own start-up chatter is not the student's output
+                  "sh", "-c", 'exec "$@" >/dev/null 2>&1', "kernel"]
         if not self.sandbox:
             return limits
         if not sandbox_available():

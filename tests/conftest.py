@@ -1,14 +1,13 @@
 """Shared fixtures. The end-to-end fixture grades every sample student once per session."""
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
-from course.demo import ENVIRONMENT, NBGRADER, give_manual_grades, write_class_submissions
+from course.demo import give_manual_grades, write_class_submissions
+from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO, TESTS
 from course.settings import COURSE_ROOT
 
@@ -16,13 +15,6 @@ from course.settings import COURSE_ROOT
 NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "submitted", "autograded", "feedback",
                                     "feedback_cache", "gradebook.db", "grades.csv",
                                     "__pycache__", ".pytest_cache", "tests")
-
-
-def run_nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([NBGRADER, *args], cwd=root, env=ENVIRONMENT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stderr}"
-    return result
 
 
 def copy_course(destination: Path) -> Path:
@@ -55,13 +47,13 @@ def graded_course(tmp_path_factory) -> GradedCourse:
     root = copy_course(tmp_path_factory.mktemp("course") / "course")
     db_url = f"sqlite:///{root / 'gradebook.db'}"
     for assignment in sorted(DEMO):
-        run_nbgrader(root, "generate_assignment", assignment, "--force")
+        nbgrader(root, "generate_assignment", assignment, "--force")
         students = {**DEMO[assignment], **TESTS[assignment]}
         write_class_submissions(assignment, students, root)
         source_copy = root / "submitted" / "source" / assignment
         shutil.copytree(root / "source" / assignment, source_copy)
-        run_nbgrader(root, "autograde", assignment)
+        nbgrader(root, "autograde", assignment)
         give_manual_grades(assignment, students, db_url)
-        run_nbgrader(root, "generate_feedback", assignment)
-    run_nbgrader(root, "export", "--to", str(root / "grades.csv"))
+        nbgrader(root, "generate_feedback", assignment)
+    nbgrader(root, "export", "--to", str(root / "grades.csv"))
     return GradedCourse(root)

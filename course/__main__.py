@@ -1,0 +1,49 @@
+"""The course's command line: `python -m course <verb>` (see README.md).
+
+    grade <assignment>    grade the class: autograde in parallel, feedback, grades CSV, report
+    report <assignment>   rebuild the report from the gradebook and the last grading records
+    demo                  the whole instructor cycle on the sample class
+    build-source          rebuild source/ notebooks from course/notebooks/
+"""
+import argparse
+import sys
+
+from course.settings import COURSE_ROOT
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__.splitlines()[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    grade = verbs.add_parser("grade", help="grade a whole class")
+    grade.add_argument("assignment")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="parallel graders (default: one per core)")
+    grade.add_argument("--force", action="store_true",
+                       help="grade every submission again, not only new or changed ones")
+    grade.add_argument("--from-lms", metavar="FOLDER",
+                       help="first collect the files downloaded from an LMS in FOLDER "
+                            "(with nbgrader zip_collect)")
+    report = verbs.add_parser("report", help="rebuild the class report")
+    report.add_argument("assignment")
+    verbs.add_parser("demo", help="the whole instructor cycle on the sample class")
+    verbs.add_parser("build-source", help="rebuild source/ from course/notebooks/")
+    args = parser.parse_args(argv)
+
+    if args.verb == "grade":
+        from course.grade_command import main as grade_main
+        return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,
+                          force=args.force, lms_folder=args.from_lms)
+    if args.verb == "report":
+        from course.report import build_report
+        print(f"report: {build_report(COURSE_ROOT, args.assignment)}")
+        return 0
+    if args.verb == "demo":
+        from course.demo import main as demo_main
+        demo_main()
+        return 0
+    from course.build_source import main as build_main
+    return build_main([])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""`python -m course grade <assignment>`: grade a whole class in one command.
+
+1. collect: submitted/<student>/<assignment>/, and first, with --from-lms, the files
+   downloaded from an LMS (by nbgrader zip_collect);
+2. autograde new or changed submissions in parallel, sandboxed (course/grading.py);
+3. feedback for every student; grades to grades/<assignment>.csv (a row per student);
+4. the report, reports/<assignment>/index.html (course/report.py).
+"""
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from course.export import NotebookColumnsExport
+from course.grading import grade_class
+from course.nbgrader_commands import nbgrader
+from course.report import build_report
+from course.sandbox import sandbox_available
+
+
+def collect_from_lms(root: Path, assignment: str, folder: Path) -> None:
+    """Copy LMS downloads where nbgrader zip_collect looks, and let it collect them."""
+    archive = root / "downloaded" / assignment / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_file():
+            shutil.copy(path, archive / path.name)
+    nbgrader(root, "zip_collect", assignment, "--force")
+
+
+def progress_bar(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<30}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
+         lms_folder: str | None = None) -> int:
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            print(f"No assignment '{assignment}' in the gradebook: did you forget to run "
+                  f"'nbgrader generate_assignment {assignment}'?", file=sys.stderr)
+            return 2
+    if not sandbox_available():
+        print("WARNING: SANDBOX UNAVAILABLE. bubblewrap is missing or cannot create "
+              "namespaces here, so student code runs unisolated (install the Debian package "
+              "'bubblewrap').", file=sys.stderr)
+    if lms_folder:
+        collect_from_lms(root, assignment, Path(lms_folder))
+
+    started = time.perf_counter()
+    results = grade_class(root, assignment, workers=workers, force=force,
+                          progress=progress_bar)
+    seconds = time.perf_counter() - started
+
+    grades = root / "grades" / f"{assignment}.csv"
+    grades.parent.mkdir(exist_ok=True)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        NotebookColumnsExport(to=str(grades), assignment=[assignment]).export(gradebook)
+    report = build_report(root, assignment)
+
+    counts = {status: sum(r.status == status for r in results.values())
+              for status in ("graded", "unchanged", "failed")}
+    print(f"{assignment}: {counts['graded']} graded, {counts['unchanged']} unchanged, "
+          f"{counts['failed']} failed, in {seconds:.1f} s")
+    for result in sorted(results.values(), key=lambda r: r.student):
+        for problem in result.problems:
+            print(f"  {result.student}: {problem}")
+    print(f"grades: {grades}\nreport: {report}")
+    return 0
