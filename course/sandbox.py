@@ -25,8 +25,6 @@ from traitlets import Bool, Integer, List, Unicode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 
-COURSE_ROOT = Path(__file__).resolve().parent.parent
-
 
 @lru_cache(maxsize=None)
 def sandbox_available() -> bool:
@@ -60,6 +58,7 @@ class SandboxedExecute(Execute):
         "cells still waiting when it runs out are scored 0.")).tag(config=True)
     hidden_paths = List(Unicode(), [
         "submitted", "autograded", "feedback", "feedback_cache", "downloaded", "exchange",
+        ".grading", "grades", "reports",
     ], help="Course folders a kernel must not see (its own working folder excepted).").tag(
         config=True)
 
@@ -111,22 +110,24 @@ class SandboxedExecute(Execute):
                              "create namespaces here; student code runs unisolated.")
             return limits
         workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-        return [*bubblewrap_arguments(Path(workdir), Path(self._private_dir),
+        course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
+        return [*bubblewrap_arguments(course_root, Path(workdir), Path(self._private_dir),
                                       self.hidden_paths), *limits]
 
 
-def bubblewrap_arguments(workdir: Path, private_dir: Path, hidden_paths) -> list[str]:
+def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
+                         hidden_paths) -> list[str]:
     """A read-only view of the machine in which only `workdir` and `private_dir` are
     writable, the course's student folders and gradebook are empty, and there is no
     network. Later mounts go on top of earlier ones."""
     arguments = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                  "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/dev/shm",
                  # the course itself may live under /tmp (a test's copy): keep it visible
-                 "--ro-bind", str(COURSE_ROOT), str(COURSE_ROOT)]
+                 "--ro-bind", str(course_root), str(course_root)]
     for name in hidden_paths:
-        if (COURSE_ROOT / name).is_dir():
-            arguments += ["--tmpfs", str(COURSE_ROOT / name)]
-    for database in COURSE_ROOT.glob("gradebook.db*"):
+        if (course_root / name).is_dir():
+            arguments += ["--tmpfs", str(course_root / name)]
+    for database in course_root.glob("gradebook.db*"):
         arguments += ["--ro-bind", "/dev/null", str(database)]
     workdir = workdir.resolve()
     arguments += ["--bind", str(workdir), str(workdir),

@@ -1,0 +1,265 @@
+"""`python -m course grade`: a class with hostile and broken submissions, graded in one run.
+
+Every case is a student graded among healthy ones; each may cost only its own points,
+must be named with its reason in the records, and must leave every other score and
+file intact.
+"""
+import csv
+import json
+import subprocess
+import textwrap
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from course import grade_command
+from course.grading import load_results
+from course.nbgrader_commands import nbgrader
+from course.sample_class import DEMO, TESTS, changed, complete, untouched
+from course.submissions import reference_answers, write_submission
+from tests.conftest import copy_course
+
+ASSIGNMENT = "a1_activations"
+NOTEBOOKS = ("activations", "prelu")
+ALL = "all"  # every automatic point of a notebook is lost
+
+
+def prepend(reference, notebook, cell, code):
+    """The reference answers with `code` run before one solution cell's own code."""
+    source = reference[notebook][cell]
+    return changed(reference, {notebook: {cell: textwrap.dedent(code) + "\n" + source}})
+
+
+def append(reference, notebook, cell, code):
+    source = reference[notebook][cell]
+    return changed(reference, {notebook: {cell: source + "\n" + textwrap.dedent(code)}})
+
+
+def hostile(root):
+    """{student: (answers_fn, edit_files_fn or None, {notebook: lost cells or ALL},
+    a word the records must name or None)}."""
+    course = str(root)
+
+    def corrupt(folder):
+        (folder / "activations.ipynb").write_text("{ this is not json")
+
+    def empty(folder):
+        (folder / "prelu.ipynb").write_text("")
+
+    def missing(folder):
+        (folder / "prelu.ipynb").unlink()
+
+    def renamed(folder):
+        (folder / "activations.ipynb").rename(folder / "activations (1).ipynb")
+
+    def extra(folder):
+        (folder / "scratch.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+
+    def tests_deleted_and_edited(folder):
+        path = folder / "activations.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        notebook.cells = [c for c in notebook.cells
+                          if c.metadata.get("nbgrader", {}).get("grade_id") != "test_sigmoid_values"]
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_relu_values":
+                cell.source = "pass"
+        nbformat.write(notebook, path)
+
+    sigmoid_cells = {"test_sigmoid_values", "test_sigmoid_edge_cases",
+                     "test_sigmoid_derivative_values", "test_sigmoid_derivative_edge_cases"}
+    return {
+        "healthy": (complete, None, {}, None),
+        "loops": (lambda r: prepend(r, "activations", "sigmoid", "while True:\n    pass"),
+                  None, {"activations": sigmoid_cells}, "time limit"),
+        "exits": (lambda r: prepend(r, "prelu", "prelu", "import os\nos._exit(1)"),
+                  None, {"prelu": {"test_prelu_forward_scalar", "test_prelu_forward_channels",
+                                   "test_prelu_backward_grad_z", "test_prelu_grad_alpha_scalar",
+                                   "test_prelu_grad_alpha_channels",
+                                   "test_prelu_backward_numerically"}}, "did not run"),
+        "segfaults": (lambda r: append(r, "activations", "selu",
+                                       "import ctypes\nctypes.string_at(0)"),
+                      None, {"activations": {"test_selu_values", "test_selu_edge_cases"}},
+                      "did not run"),
+        "eats_memory": (lambda r: prepend(r, "activations", "relu",
+                                          "hog = bytearray(30 * 2**30)"),
+                        None, {"activations": {"test_relu_values", "test_relu_edge_cases"}},
+                        None),
+        "floods": (lambda r: append(r, "activations", "tanh_derivative",
+                                    "for line in range(10**7):\n    print(line)"),
+                   None, {}, None),
+        "exits_politely": (lambda r: append(r, "activations", "relu", "import sys\nsys.exit()"),
+                           None, {}, None),
+        "leaves_processes": (lambda r: append(r, "prelu", "prelu", """
+            import subprocess, threading, time
+            subprocess.Popen(["sleep", "987"])
+            threading.Thread(target=time.sleep, args=(986,)).start()"""), None, {}, None),
+        "corrupt": (complete, corrupt, {"activations": ALL}, "unreadable"),
+        "empty": (complete, empty, {"prelu": ALL}, "empty file"),
+        "missing": (complete, missing, {"prelu": ALL}, "missing"),
+        "renamed": (complete, renamed, {}, "activations (1).ipynb"),
+        "extra": (complete, extra, {}, "scratch.ipynb"),
+        "edits_tests": (complete, tests_deleted_and_edited, {}, None),
+        "edits_tests_blank": (untouched, tests_deleted_and_edited,
+                              {"activations": ALL, "prelu": ALL}, None),
+        "destroys": (lambda r: prepend(r, "activations", "sigmoid", f"""
+            import os, shutil
+            for attack in (lambda: os.remove("{course}/gradebook.db"),
+                           lambda: shutil.rmtree("{course}/source"),
+                           lambda: shutil.rmtree("{course}/submitted/healthy"),
+                           lambda: shutil.rmtree("{course}/autograded/healthy"),
+                           lambda: open("{course}/nbgrader_config.py", "w").write("")):
+                try:
+                    attack()
+                except Exception:
+                    pass"""), None, {}, None),
+        # it defines sigmoid only if it can read another student's submission
+        "peeks": (lambda r: changed(r, {"activations": {"sigmoid": f"""
+try:
+    open("{course}/submitted/healthy/{ASSIGNMENT}/activations.ipynb").read()
+    from scipy.special import expit as sigmoid
+except OSError:
+    pass"""}}), None, {"activations": sigmoid_cells}, None),
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile_class(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("hostile") / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
+    reference = reference_answers(root / "source" / ASSIGNMENT)
+    cases = hostile(root)
+    for student, (answers, edit, _, _) in cases.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        write_submission(root / "release" / ASSIGNMENT, folder, answers(reference))
+        if edit:
+            edit(folder)
+    snapshot = {path: path.read_bytes() for path in (root / "source").rglob("*") if path.is_file()}
+    healthy_files = {path: path.read_bytes() for path in
+                     (root / "submitted" / "healthy").rglob("*") if path.is_file()}
+    assert grade_command.main(root, ASSIGNMENT, workers=2) == 0
+    return root, cases, snapshot, healthy_files
+
+
+def cell_scores(root, student, notebook):
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submitted = gradebook.find_submission_notebook(notebook, ASSIGNMENT, student)
+        return {grade.name: (grade.score, grade.max_score) for grade in submitted.grades}
+
+
+def test_each_hostile_submission_costs_only_its_own_points(hostile_class):
+    """Does every student score exactly the cells its breakage does not touch?"""
+    root, cases, _, _ = hostile_class
+    for student, (_, _, lost, _) in cases.items():
+        for notebook in NOTEBOOKS:
+            for grade_id, (score, max_score) in cell_scores(root, student, notebook).items():
+                should_lose = lost.get(notebook) == ALL or grade_id in lost.get(notebook, ())
+                assert score == (0 if should_lose else max_score), (
+                    f"{student} {notebook} {grade_id}: {score}/{max_score}")
+
+
+def test_each_abnormal_submission_is_named_with_its_reason(hostile_class):
+    """Do the grading records name what went wrong with each broken submission?"""
+    root, cases, _, _ = hostile_class
+    results = load_results(root, ASSIGNMENT)
+    assert set(results) == set(cases)
+    for student, (_, _, _, reason) in cases.items():
+        if reason:
+            assert any(reason in problem for problem in results[student].problems), (
+                student, results[student].problems)
+    assert not results["healthy"].problems and results["healthy"].status == "graded"
+
+
+def test_nothing_outside_a_submission_is_damaged(hostile_class):
+    """Are the source notebooks, the config and the healthy student's files untouched?"""
+    root, _, snapshot, healthy_files = hostile_class
+    for path, content in snapshot.items():
+        assert path.read_bytes() == content
+    for path, content in healthy_files.items():
+        assert path.read_bytes() == content
+    assert (root / "nbgrader_config.py").read_text().strip()
+    assert (root / "autograded" / "healthy" / ASSIGNMENT / "activations.ipynb").exists()
+
+
+def test_no_process_outlives_grading(hostile_class):
+    """Are the processes and threads a submission left running gone after grading?"""
+    survivors = subprocess.run(["pgrep", "-f", "sleep 987"], capture_output=True, text=True)
+    assert survivors.stdout.strip() == ""
+
+
+def test_grades_csv_and_report_agree_with_the_gradebook(hostile_class):
+    """Do grades/<assignment>.csv and the report's numbers match the gradebook?"""
+    root, cases, _, _ = hostile_class
+    with open(root / "grades" / f"{ASSIGNMENT}.csv", newline="") as file:
+        rows = {row["student_id"]: row for row in csv.DictReader(file)}
+    assert set(rows) == set(cases)
+    for student in cases:
+        for notebook in NOTEBOOKS:
+            expected = sum(score for score, _ in cell_scores(root, student, notebook).values())
+            assert float(rows[student][f"{ASSIGNMENT}/{notebook}"]) == expected
+    report = root / "reports" / ASSIGNMENT
+    assert (report / "index.html").exists()
+    for figure in ("scores", "failed_checks", "submissions"):
+        assert (report / f"{figure}.png").stat().st_size > 0
+    with open(report / "failed_checks.csv", newline="") as file:
+        failing = {row["check"]: int(row["students failing"]) for row in csv.DictReader(file)}
+    expected_failing = sum(
+        1 for student in cases
+        if cell_scores(root, student, "activations")["test_sigmoid_values"][0] == 0)
+    assert failing["activations: test_sigmoid_values"] == expected_failing
+    with open(report / "submissions.csv", newline="") as file:
+        assert {row["student"] for row in csv.DictReader(file)} == set(cases)
+
+
+def test_a_second_run_regrades_only_what_changed_and_keeps_manual_grades(hostile_class):
+    """Does re-running skip unchanged submissions, regrade a changed one, and keep a
+    manual grade an instructor gave?"""
+    root, _, _, _ = hostile_class
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        grade = gradebook.find_grade("test_relu_values", "activations", ASSIGNMENT, "healthy")
+        grade.manual_score = 1.5
+        gradebook.db.commit()
+    folder = root / "submitted" / "extra" / ASSIGNMENT
+    (folder / "notes.txt").write_text("changed after the first run")
+    assert grade_command.main(root, ASSIGNMENT, workers=2) == 0
+    results = load_results(root, ASSIGNMENT)
+    assert results["extra"].status == "graded"
+    assert {r.status for s, r in results.items() if s != "extra"} == {"unchanged"}
+    assert cell_scores(root, "healthy", "activations")["test_relu_values"][0] == 1.5
+    # the records on disk are the ones just written
+    assert json.loads((root / ".grading" / ASSIGNMENT / "results.json").read_text())
+
+
+def test_grading_matches_sequential_nbgrader_cell_by_cell(graded_course, tmp_path):
+    """Does the parallel grade command give every sample student the same score, cell by
+    cell, as plain sequential `nbgrader autograde` (the graded_course fixture)?"""
+    root = copy_course(tmp_path / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
+    from course.demo import write_class_submissions
+    students = {**DEMO[ASSIGNMENT], **TESTS[ASSIGNMENT]}
+    write_class_submissions(ASSIGNMENT, students, root)
+    assert grade_command.main(root, ASSIGNMENT) == 0
+    for student in students:
+        for notebook in NOTEBOOKS:
+            ours = cell_scores(root, student, notebook)
+            theirs = {grade_id: (score, max_score) for grade_id, (score, max_score, _) in
+                      graded_course.cell_scores(ASSIGNMENT, student, notebook).items()}
+            assert ours == theirs, (student, notebook)
+
+
+def test_collects_lms_downloads_with_zip_collect(tmp_path):
+    """Are files downloaded from an LMS collected by nbgrader zip_collect and graded?"""
+    root = copy_course(tmp_path / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
+    reference = reference_answers(root / "source" / ASSIGNMENT)
+    staging = tmp_path / "made"
+    write_submission(root / "release" / ASSIGNMENT, staging, reference)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    for notebook in NOTEBOOKS:
+        (downloads / f"lovelace_ada01_1234_{notebook}.ipynb").write_bytes(
+            (staging / f"{notebook}.ipynb").read_bytes())
+    assert grade_command.main(root, ASSIGNMENT, lms_folder=str(downloads)) == 0
+    scores = {notebook: cell_scores(root, "ada01", notebook) for notebook in NOTEBOOKS}
+    assert all(score == max_score for per_notebook in scores.values()
+               for score, max_score in per_notebook.values())
