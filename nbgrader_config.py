@@ -43,8 +43,9 @@ c.SandboxedExecute.memory_limit_mb = 4096
 
 # Files downloaded from an LMS, for `nbgrader zip_collect` (and `course grade --from-lms`),
 # are named like Canvas names them: <name>_<student id>_<submission number>_<file>.ipynb
+# (nbgrader matches the expression against the file's full path)
 c.FileNameCollectorPlugin.named_regexp = (
-    r"^[^_]+_(?P<student_id>[^_]+)_[0-9]+_(?P<file_id>.+\.ipynb)$")
+    r".*/[^_/]+_(?P<student_id>[^_/]+)_[0-9]+_(?P<file_id>[^/]+\.ipynb)$")
 
 # A deleted test cell is put back (and so run), not silently dropped from the grade.
 c.OverwriteCells.add_missing_cells = True

@@ -27,6 +27,7 @@ from course.settings import COURSE_ROOT
 
 STAGING = ".grading/staged"  # relative to the course root; hidden from kernels
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
+LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
 KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
                    "NotExecuted": "the kernel stopped early"}
 
@@ -215,6 +216,9 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                 outcome = {"success": False, "seconds": 0.0, "log": "",
                            "error": f"{type(error).__name__}: {error}"}
             result.seconds = outcome["seconds"]
+            logs = root / LOGS.format(assignment=assignment)
+            logs.mkdir(parents=True, exist_ok=True)
+            (logs / f"{student}.log").write_text(outcome["log"] + outcome["error"])
             if not outcome["success"]:
                 result.status = "failed"
                 result.problems.append("nbgrader could not grade it: "

@@ -62,18 +62,27 @@ class SandboxedExecute(Execute):
     ], help="Course folders a kernel must not see (its own working folder excepted).").tag(
         config=True)
 
+    start_attempts = Integer(3, help=(
+        "Kernel starts to try before giving up on a notebook. Only a start that fails "
+        "before any cell ran is retried: no student code has run then.")).tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._failure = None
-        with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
-            self._private_dir = private_dir
-            try:
-                super().preprocess(nb, resources, km)
-            except Exception as error:  # the kernel died, would not start, or ran out of time
-                self._failure = self._failure or (
-                    f"{type(error).__name__}: {error}".splitlines()[0][:300])
-                self.log.warning("Kernel failure in %s: %s",
-                                 resources.get("metadata", {}).get("path"), self._failure)
+        for attempt in range(1, self.start_attempts + 1):
+            self._failure = None
+            with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
+                self._private_dir = private_dir
+                self._kernel_log = os.path.join(private_dir, "kernel.log")
+                try:
+                    super().preprocess(nb, resources, km)
+                except Exception as error:  # the kernel died, would not start, or timed out
+                    self._failure = self._failure or (
+                        f"{type(error).__name__}: {error}".splitlines()[0][:300])
+                    self.log.warning("Kernel failure in %s (start %d): %s\nKernel log:\n%s",
+                                     resources.get("metadata", {}).get("path"), attempt,
+                                     self._failure, _tail(self._kernel_log))
+            if self._failure is None or _any_cell_ran(nb):
+                break
         _fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
         return nb, resources
 
@@ -101,8 +110,9 @@ class SandboxedExecute(Execute):
     def _command_prefix(self):
         limits = ["prlimit", f"--as={self.memory_limit_mb * 2**20}",
                   f"--cpu={self.notebook_timeout}", "--",
-                  # the kernel's own start-up chatter is not the student's output
-                  "sh", "-c", 'exec "$@" >/dev/null 2>&1', "kernel"]
+                  # the kernel's own messages are not the student's output: keep them in
+                  # a log, quoted when the kernel fails
+                  "sh", "-c", f'exec "$@" >{self._kernel_log} 2>&1', "kernel"]
         if not self.sandbox:
             return limits
         if not sandbox_available():
@@ -142,6 +152,18 @@ def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
                   "--setenv", "MPLCONFIGDIR", str(private_dir / "matplotlib"),
                   "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1"]
     return arguments
+
+
+def _tail(path: str, lines: int = 15) -> str:
+    try:
+        with open(path, errors="replace") as file:
+            return "".join(file.readlines()[-lines:])
+    except OSError:
+        return "(no kernel log)"
+
+
+def _any_cell_ran(nb: NotebookNode) -> bool:
+    return any(cell.get("execution_count") is not None for cell in nb.cells)
 
 
 def _fail_cells_that_did_not_run(nb: NotebookNode, reason: str | None) -> None:

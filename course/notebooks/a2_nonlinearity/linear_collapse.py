@@ -19,7 +19,7 @@ def task(grade_id, points, text, mark_scheme):
     gradebook, so the autograded notebook and the formgrader show it to the instructor;
     generate_assignment removes it from the release. nbgrader allows mark scheme regions
     in task cells only."""
-    source = "\n".join([textwrap.dedent(text).strip(), "", BEGIN_MARK_SCHEME,
+    source = "\n".join([textwrap.dedent(text).strip(), BEGIN_MARK_SCHEME,
                         textwrap.dedent(mark_scheme).strip(), END_MARK_SCHEME])
     return nbformat.v4.new_markdown_cell(source, metadata={"nbgrader": {
         "grade": False, "grade_id": grade_id, "locked": True, "points": points,
@@ -106,26 +106,29 @@ def build():
         markdown("""
             ### Your turn: `collapse_linear(W1, b1, W2, b2)`
 
-            Return the pair `(W, b)`. The example below has 2 inputs, 3 hidden units and
-            2 outputs; the visible asserts use it.
+            Return the pair `(W, b)`. The visible asserts use the two small stacks
+            below, one for W and one for b, so that a slip in one part does not hide the
+            other.
         """),
-        given("example", """
-            EXAMPLE_W1 = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]])  # 2 inputs -> 3 hidden
-            EXAMPLE_b1 = np.array([1.0, 2.0, 3.0])
-            EXAMPLE_W2 = np.array([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]])    # 3 hidden -> 2 outputs
-            EXAMPLE_b2 = np.array([2.0, -1.0])
+        given("examples", """
+            # for W: 3 inputs -> 2 hidden units -> 2 outputs
+            W_EXAMPLE = (np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]), np.array([1.0, -1.0]),
+                         np.array([[1.0, 1.0], [2.0, 0.0]]), np.array([0.5, 0.0]))
+            # for b: 2 inputs -> 3 hidden units -> 2 outputs
+            B_EXAMPLE = (np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]]), np.array([1.0, 2.0, 3.0]),
+                         np.array([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]]), np.array([2.0, -1.0]))
         """),
         solution("collapse_linear", ref.collapse_linear),
         tests("test_collapse_linear_weights", 2, visible="""
-            W, b = collapse_linear(EXAMPLE_W1, EXAMPLE_b1, EXAMPLE_W2, EXAMPLE_b2)
-            assert np.shape(W) == (2, 2), "W maps 2 inputs to 2 outputs: shape (n_out, n_in)"
-            assert np.allclose(W, [[2.0, 2.0], [0.0, 2.0]]), "W = W2 @ W1 (layer 1's matrix on the right)"
+            W, b = collapse_linear(*W_EXAMPLE)
+            assert np.shape(W) == (2, 3), "W maps 3 inputs to 2 outputs: shape (n_out, n_in) = (2, 3)"
+            assert np.allclose(W, [[1.0, 1.0, 1.0], [2.0, 0.0, 4.0]]), "W = W2 @ W1 (layer 1's matrix on the right)"
         """, hidden=f"""
             from {GRADERS} import check_collapse_linear_weights
             check_collapse_linear_weights(collapse_linear)
         """),
         tests("test_collapse_linear_bias", 2, visible="""
-            W, b = collapse_linear(EXAMPLE_W1, EXAMPLE_b1, EXAMPLE_W2, EXAMPLE_b2)
+            W, b = collapse_linear(*B_EXAMPLE)
             assert np.shape(b) == (2,), "b has one entry per output"
             assert np.allclose(b, [6.0, 3.0]), "b = W2 @ b1 + b2"
         """, hidden=f"""
@@ -180,8 +183,9 @@ def build():
             inputs = rng.normal(size=(1000, 4))
             try:
                 W, b = collapse_stack(deep_stack)
-                print(f"{len(deep_stack)} layers, {sum(W_.size + b_.size for W_, b_ in deep_stack)} "
-                      f"parameters -> one layer of shape {np.shape(W)}, {np.size(W) + np.size(b)} parameters")
+                parameters = sum(W_layer.size + b_layer.size for W_layer, b_layer in deep_stack)
+                print(f"{len(deep_stack)} layers, {parameters} parameters -> one layer of shape "
+                      f"{np.shape(W)}, {np.size(W) + np.size(b)} parameters")
                 gap = np.max(np.abs(inputs @ np.transpose(W) + b - run_stack(deep_stack, inputs)))
                 print(f"largest difference on 1000 inputs: {gap:.1e}")
             except NotImplementedError:
@@ -235,7 +239,7 @@ def build():
             trained = [(rng.normal(0, 1 / np.sqrt(n_in), size=(n_out, n_in)), np.zeros(n_out))
                        for n_in, n_out in zip(widths, widths[1:])]
             learning_rate, deep_losses = 0.02, []
-            for step in range(1500):
+            for step in range(500):
                 activations = [X_train]
                 for W, b in trained:
                     activations.append(activations[-1] @ W.T + b)
