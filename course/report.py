@@ -56,7 +56,7 @@ def collect(root: Path, assignment: str) -> dict:
     scores = collections.defaultdict(dict)   # notebook -> student -> score
     maxima = {}
     failed_checks = collections.Counter()    # "notebook: grade_id" -> students failing
-    messages = collections.Counter()         # common failure message -> occurrences
+    messages = collections.defaultdict(set)  # common failure message -> students
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         assignment_row = gradebook.find_assignment(assignment)
         notebooks = [(n.name, n.max_score, [c.name for c in n.grade_cells])
@@ -74,17 +74,19 @@ def collect(root: Path, assignment: str) -> dict:
                     if grade.auto_score is not None and grade.auto_score < grade.max_score:
                         failed_checks[f"{name}: {grade.name}"] += 1
     for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
+        student = path.parent.parent.name
         for cell in nbformat.read(path, as_version=4).cells:
             if not cell.metadata.get("nbgrader", {}).get("grade"):
                 continue
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     text = f"{output.get('ename')}: {output.get('evalue', '')}"
-                    messages[f"{path.stem}: {common_message(text)}"] += 1
+                    messages[f"{path.stem}: {common_message(text)}"].add(student)
     students = sorted({s for per_notebook in scores.values() for s in per_notebook})
     totals = {s: sum(scores[n].get(s, 0) for n in scores) for s in students}
     return {"scores": scores, "maxima": maxima, "totals": totals,
-            "failed_checks": failed_checks, "messages": messages,
+            "failed_checks": failed_checks,
+            "messages": collections.Counter({m: len(s) for m, s in messages.items()}),
             "results": load_results(root, assignment), "students": students}
 
 
@@ -132,10 +134,10 @@ def build_report(root: Path, assignment: str) -> Path:
 
     # 3. the class's misconceptions
     common = data["messages"].most_common(15)
-    _write_csv(folder / "failure_messages.csv", ["message", "count"],
+    _write_csv(folder / "failure_messages.csv", ["message", "students"],
                data["messages"].most_common())
     sections.append(("Most common failure messages", None,
-                     _table(["count", "message"], [[c, m] for m, c in common])))
+                     _table(["students", "message"], [[c, m] for m, c in common])))
 
     # 4. time and abnormal submissions
     results = sorted(data["results"].values(), key=lambda r: r.student)

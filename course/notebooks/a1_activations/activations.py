@@ -160,7 +160,7 @@ def build():
         markdown("### Your turn: `tanh_derivative(z)`"),
         *exercise("tanh_derivative", """
             assert np.isclose(tanh_derivative(0.0), 1.0), "tanh′(0) = 1"
-            assert np.isclose(tanh_derivative(1.0), 1 - np.tanh(1.0) ** 2)
+            assert np.isclose(tanh_derivative(1.0), 1 - np.tanh(1.0) ** 2), "tanh′(1) = 1 − tanh²(1)"
         """, "tanh_derivative at z = 0 and at |z| up to 1e4, with no RuntimeWarning."),
 
         markdown("""
@@ -188,7 +188,8 @@ def build():
             caller's data.
         """),
         *exercise("relu", """
-            assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
+            assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0]), \
+                "relu keeps positive values and turns the rest into 0"
         """, "relu at z = 0 and at |z| up to 1e4; float64 out, input unchanged."),
         *exercise("relu_derivative", """
             assert np.array_equal(relu_derivative(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 1.0]), \\
@@ -226,11 +227,13 @@ def build():
         """),
         markdown("### Your turn: `leaky_relu(z, alpha=0.01)` and `leaky_relu_derivative(z, alpha=0.01)`"),
         *exercise("leaky_relu", """
-            assert np.allclose(leaky_relu(np.array([-2.0, 0.0, 3.0]), 0.1), [-0.2, 0.0, 3.0])
+            assert np.allclose(leaky_relu(np.array([-2.0, 0.0, 3.0]), 0.1), [-0.2, 0.0, 3.0]), \
+                "with alpha = 0.1: -2 -> -0.2, 0 -> 0, 3 -> 3"
             assert np.isclose(leaky_relu(-1.0), -0.01), "the default alpha is 0.01"
         """, "leaky_relu at z = 0 and at |z| up to 1e4; float64 out, input unchanged."),
         *exercise("leaky_relu_derivative", """
-            assert np.allclose(leaky_relu_derivative(np.array([-2.0, 3.0]), 0.1), [0.1, 1.0])
+            assert np.allclose(leaky_relu_derivative(np.array([-2.0, 3.0]), 0.1), [0.1, 1.0]), \
+                "the slope is alpha for z <= 0 and 1 for z > 0"
             assert np.isclose(leaky_relu_derivative(-1.0), 0.01), "the default alpha is 0.01"
         """, "leaky_relu_derivative at z = 0 exactly (alpha) and at |z| up to 1e4."),
 
@@ -283,7 +286,7 @@ def build():
         markdown("### Your turn: `softmax(z, axis=-1)`"),
         *exercise("softmax", """
             probabilities = softmax(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]))
-            assert probabilities.shape == (2, 3)
+            assert probabilities.shape == (2, 3), "softmax keeps the input's shape"
             assert np.allclose(probabilities.sum(axis=-1), 1.0), "each row must sum to 1"
             assert np.allclose(probabilities[1], 1 / 3), "equal logits give equal probabilities"
         """, "softmax along axis -1 and 0 on logits in the thousands and rows far apart."),
@@ -314,9 +317,9 @@ def build():
         """),
         markdown("### Your turn: `gelu(z)` (exact)"),
         *exercise("gelu", """
-            assert np.isclose(gelu(0.0), 0.0)
+            assert np.isclose(gelu(0.0), 0.0), "GELU(0) = 0·Φ(0) = 0"
             assert np.isclose(gelu(0.5), 0.34573123), "GELU(0.5) = 0.5·Φ(0.5) = 0.3457"
-            assert np.isclose(gelu(-0.5), -0.15426877)
+            assert np.isclose(gelu(-0.5), -0.15426877), "GELU(-0.5) = -0.5·Φ(-0.5) = -0.1543"
         """, "gelu at z = 0 and at |z| up to 1e4, with no RuntimeWarning."),
 
         markdown("""
@@ -339,8 +342,9 @@ def build():
         """),
         markdown("### Your turn: `selu(z)`"),
         *exercise("selu", """
-            assert np.isclose(selu(1.0), SELU_LAMBDA)
-            assert np.isclose(selu(-1.0), SELU_LAMBDA * SELU_ALPHA * (np.exp(-1.0) - 1))
+            assert np.isclose(selu(1.0), SELU_LAMBDA), "selu(1) = λ"
+            assert np.isclose(selu(-1.0), SELU_LAMBDA * SELU_ALPHA * (np.exp(-1.0) - 1)), \
+                "selu(-1) = λ·α·(e^-1 − 1)"
         """, "selu at z = 0 and at |z| up to 1e4, with no RuntimeWarning."),
         markdown("With your `selu`, the self-normalising property on a million N(0, 1) samples:"),
         code("""

@@ -99,7 +99,8 @@ def build():
         solution("prelu", ref.PReLU),
         tests("test_prelu_forward_scalar", 2, visible="""
             layer = PReLU(0.1)
-            assert np.allclose(layer.forward(np.array([-2.0, 0.0, 3.0])), [-0.2, 0.0, 3.0])
+            assert np.allclose(layer.forward(np.array([-2.0, 0.0, 3.0])), [-0.2, 0.0, 3.0]), \
+                "with alpha = 0.1: -2 -> -0.2, 0 -> 0, 3 -> 3"
             assert np.isclose(PReLU().forward(np.array([-1.0]))[0], -0.25), "the default alpha is 0.25"
         """, hidden=f"""
             from {GRADERS} import check_prelu_forward_scalar
