@@ -8,6 +8,7 @@ import sys
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
+from course.checks_ran import VerifyChecksRan  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
@@ -31,8 +32,9 @@ c.Execute.extra_arguments = [
 # nbgrader's autograde steps, with Execute replaced by SandboxedExecute: each kernel runs
 # isolated (no network, no gradebook, no other student's files), within memory and time
 # limits, and a kernel that dies or hangs costs only the cells it did not run.
+# VerifyChecksRan then scores 0 any test cell whose hidden checks did not all run.
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SandboxedExecute, VerifyChecksRan, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 # Our checks take well under a second per cell; a cell still running after this long

@@ -4,10 +4,13 @@ nbgrader's feedback shows test cells as they were graded, hidden tests and full
 tracebacks included, which would give away the graders' inputs and code. This
 preprocessor removes the hidden-test region from each test cell's source and cuts
 each error down to its last line: the check's message, which is written for students.
+It also drops the markers by which the checks prove they ran (course/checks_ran.py).
 """
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
+
+from graders.integrity import MARKER_MIME
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -21,7 +24,9 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and utils.is_grade(cell):
             cell.source = self._without_hidden_region(cell.source)
-            for output in cell.get("outputs", []):
+            cell.outputs = [output for output in cell.get("outputs", [])
+                            if MARKER_MIME not in output.get("data", {})]
+            for output in cell.outputs:
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources

@@ -3,7 +3,8 @@
 It imports the course's graders and reference solutions from the course folder, so that
 the hidden tests find them in sys.modules whatever the student submitted beside the
 notebook: a submitted `graders/` folder or `solutions.py` is never imported (the course
-root also comes first on sys.path, before the submission's folder).
+root also comes first on sys.path, before the submission's folder). Then it locks the
+kernel down against tampering and borrowing (graders/integrity.py).
 The code runs in the notebook's namespace, so it leaves no names behind.
 """
 
@@ -20,6 +21,9 @@ def _import_course_modules():
         package = importlib.import_module(package_name)
         for module in pkgutil.walk_packages(package.__path__, package_name + "."):
             importlib.import_module(module.name)
+    from graders import compare, integrity
+    compare.freeze_replay_seed()
+    integrity.lock_down(course_root)
 
 
 _import_course_modules()

@@ -11,6 +11,7 @@ Whatever happens to the kernel (it dies, it hangs, the budget runs out), every t
 that did not run gets an error output, so nbgrader scores it 0 instead of in full.
 """
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,8 @@ from traitlets import Bool, Integer, List, Unicode
 
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
+
+from graders.integrity import TOKEN_VARIABLE
 
 
 @lru_cache(maxsize=None)
@@ -58,7 +61,7 @@ class SandboxedExecute(Execute):
         "cells still waiting when it runs out are scored 0.")).tag(config=True)
     hidden_paths = List(Unicode(), [
         "submitted", "autograded", "feedback", "feedback_cache", "downloaded", "exchange",
-        ".grading", "grades", "reports",
+        ".grading", "grades", "reports", "source",
     ], help="Course folders a kernel must not see (its own working folder excepted).").tag(
         config=True)
 
@@ -68,6 +71,9 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
+        # proof that the hidden checks ran, known only to this process and the kernel
+        # (course/checks_ran.py verifies it after execution)
+        resources["grading_token"] = secrets.token_hex(16)
         for attempt in range(1, self.start_attempts + 1):
             self._failure = None
             with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
@@ -112,6 +118,7 @@ class SandboxedExecute(Execute):
                   f"--cpu={self.notebook_timeout}", "--",
                   # the kernel's own messages are not the student's output: keep them in
                   # a log, quoted when the kernel fails
+                  "env", f"{TOKEN_VARIABLE}={self.resources['grading_token']}",
                   "sh", "-c", f'exec "$@" >{self._kernel_log} 2>&1', "kernel"]
         if not self.sandbox:
             return limits

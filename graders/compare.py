@@ -24,9 +24,22 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from graders import integrity
+
 # The contract: equal to the reference within these, in float64.
 RTOL = 1e-9
 ATOL = 1e-12
+
+
+_UNFROZEN = object()
+_REPLAY_SEED = _UNFROZEN  # fixed at kernel start-up (freeze_replay_seed)
+
+
+def freeze_replay_seed() -> None:
+    """Read GRADER_SEED once, before student code runs: a notebook that sets it later
+    cannot make the hidden inputs predictable."""
+    global _REPLAY_SEED
+    _REPLAY_SEED = os.environ.get("GRADER_SEED")
 
 
 class GradingError(AssertionError):
@@ -54,7 +67,8 @@ class Grading:
 
     def __init__(self, what: str):
         self.what = what
-        replay = os.environ.get("GRADER_SEED")
+        integrity.assert_untampered()
+        replay = _REPLAY_SEED if _REPLAY_SEED is not _UNFROZEN else os.environ.get("GRADER_SEED")
         self.seed = int(replay) if replay else secrets.randbelow(2**32)
         self.rng = np.random.default_rng(self.seed)
 
@@ -161,13 +175,21 @@ def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
         stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
         stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
         stack.enter_context(_warnings_cannot_be_silenced())
+        crash = None
         try:
-            result = fn(*args, **kwargs)
-        except NotImplementedError:
-            raise fail(f"{what} is not implemented yet: replace "
-                       "`raise NotImplementedError()` with your code.") from None
+            with integrity.student_code_running():
+                result = fn(*args, **kwargs)
         except Exception as error:  # any crash of student code is that check's failure
-            raise fail(f"{what} raised {type(error).__name__}: {error}") from None
+            crash = error
+    borrowed = integrity.take_borrowing()
+    if borrowed:
+        raise fail(f"{what} {borrowed}: an answer must compute its result itself.")
+    integrity.assert_untampered()
+    if isinstance(crash, NotImplementedError):
+        raise fail(f"{what} is not implemented yet: replace "
+                   "`raise NotImplementedError()` with your code.")
+    if crash is not None:
+        raise fail(f"{what} raised {type(crash).__name__}: {crash}")
     if caught:
         first = caught[0]
         message = (f"{what} emitted a {first.category.__name__} ({first.message}). "

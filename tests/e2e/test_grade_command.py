@@ -78,7 +78,7 @@ def hostile(root):
                                    "test_prelu_grad_alpha_channels",
                                    "test_prelu_backward_numerically"}}, "did not run"),
         "segfaults": (lambda r: append(r, "activations", "selu",
-                                       "import ctypes\nctypes.string_at(0)"),
+                                       "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"),
                       None, {"activations": {"test_selu_values", "test_selu_edge_cases"}},
                       "did not run"),
         "eats_memory": (lambda r: prepend(r, "activations", "relu",
@@ -91,9 +91,12 @@ def hostile(root):
         "exits_politely": (lambda r: append(r, "activations", "relu", "import sys\nsys.exit()"),
                            None, {}, None),
         "leaves_processes": (lambda r: append(r, "prelu", "prelu", """
-            import subprocess, threading, time
-            subprocess.Popen(["sleep", "987"])
-            threading.Thread(target=time.sleep, args=(986,)).start()"""), None, {}, None),
+            import os, subprocess, threading, time
+            threading.Thread(target=time.sleep, args=(986,)).start()
+            try:
+                subprocess.Popen(["sleep", "987"])
+            except PermissionError:  # the grading kernel refuses new processes
+                os.system("sleep 987 &")"""), None, {}, None),
         "corrupt": (complete, corrupt, {"activations": ALL}, "unreadable"),
         "empty": (complete, empty, {"prelu": ALL}, "empty file"),
         "missing": (complete, missing, {"prelu": ALL}, "missing"),
