@@ -55,9 +55,11 @@ c.OverwriteCells.add_missing_cells = True
 # `nbgrader export` writes what an LMS imports: a row per student, a column per notebook.
 c.ExportApp.plugin_class = "course.export.NotebookColumnsExport"
 
-# Feedback goes to students: strip hidden test code and tracebacks, keep the message.
+# Feedback goes to students: strip hidden test code and tracebacks, keep the message;
+# drop the rubrics (mark schemes) that the instructor reads in the formgrader.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearMarkScheme",
     HideHiddenTests,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

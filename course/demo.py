@@ -44,6 +44,7 @@ def give_manual_grades(assignment: str, students: dict, db_url: str) -> None:
                 for grade_id, (points, comment) in grades.items():
                     grade = gradebook.find_grade(grade_id, notebook, assignment, student_id)
                     grade.manual_score = points
+                    grade.needs_manual_grade = False  # as the formgrader does
                     gradebook.find_comment(grade_id, notebook, assignment,
                                            student_id).manual_comment = comment
         gradebook.db.commit()

@@ -95,10 +95,29 @@ def stage_submission(root: Path, assignment: str, student: str) -> list[str]:
         if reason:
             problems.append(f"{name}: {reason}; graded as the untouched release (0 points)")
             shutil.copy(release_path, path)
+        elif renamed_cells := _forget_unknown_cells(path, _grade_ids(release_path)):
+            problems.append(f"{name}: cells with unknown nbgrader ids ({', '.join(renamed_cells)}) "
+                            "graded as ordinary cells; the missing test cells were put back")
     for extra in extras:
         problems.append(f"{extra.name}: not part of the assignment, ignored")
         extra.unlink()
     return problems
+
+
+def _forget_unknown_cells(path: Path, known_ids: set) -> list:
+    """Strip the nbgrader metadata of cells whose id the assignment does not have (a
+    student edited it), so that nbgrader grades the notebook and restores the real test
+    cells, instead of refusing the whole submission. Returns the ids it removed."""
+    notebook = nbformat.read(path, as_version=4)
+    unknown = []
+    for cell in notebook.cells:
+        metadata = cell.metadata.get("nbgrader")
+        if metadata is not None and metadata.get("grade_id") not in known_ids:
+            unknown.append(str(metadata.get("grade_id")))
+            del cell.metadata["nbgrader"]
+    if unknown:
+        nbformat.write(notebook, path)
+    return unknown
 
 
 def _find_renamed(candidates: list, expected_ids: set):

@@ -2,4 +2,3 @@
 from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ("a1_activations",)

@@ -31,10 +31,11 @@ class GradedCourse:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def cell_scores(self, assignment: str, student: str, notebook: str) -> dict:
-        """{grade_id: (score, max_score, needs_manual_grade)} of one graded notebook."""
+        """{grade_id: (score, max_score, graded_by_hand)} of one graded notebook;
+        graded_by_hand is True for written answers (no automatic score)."""
         with Gradebook(self.db_url) as gradebook:
             submitted = gradebook.find_submission_notebook(notebook, assignment, student)
-            return {grade.name: (grade.score, grade.max_score, grade.needs_manual_grade)
+            return {grade.name: (grade.score, grade.max_score, grade.auto_score is None)
                     for grade in submitted.grades}
 
 

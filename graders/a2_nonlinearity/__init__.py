@@ -1,22 +1,9 @@
-"""Hidden checks of assignment a2_nonlinearity, and two helpers both notebooks use.
+"""Hidden checks of assignment a2_nonlinearity.
 
 Every graded function of this assignment returns a pair ((W, b) or (w, c));
-`returned_pair` takes it apart. `otherwise` ends a list of known mistakes: the inputs of
-these checks are hidden, and compare's message for an unknown mistake prints the largest
-difference from the expected value, which gives that value away (against an all-zero
-answer, it is the value).
+`returned_pair` takes it apart for the checks of both notebooks.
 """
 import numpy as np
-
-from graders.compare import Mistake
-
-
-def otherwise(hint, answer):
-    """The last of a check's mistakes: any other wrong answer, named by `hint`.
-
-    It "computes" the answer under test, so compare always finds a named mistake and its
-    message says what to do instead of how far from the hidden expected value it is."""
-    return Mistake(hint, lambda *inputs: answer)
 
 
 def returned_pair(grading, result, what, names, ndims):

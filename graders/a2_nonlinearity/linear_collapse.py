@@ -2,8 +2,8 @@
 
 Every check draws its layers at grading time. The first stack of a check is square
 (every layer n×n): there a product in the wrong order or a transposed one still has the
-right shape, so its wrong values name the mistake. The other stacks have mixed,
-non-square shapes, on which only the right product in the right order fits at all.
+right shape, so its wrong values name the mistake. The other stacks are non-square, on
+which a reversed or transposed product has the wrong shape or does not compute at all.
 Weights have spread 1/sqrt(n_in), so that a product of ten of them stays near 1, where
 the contract's relative tolerance means something.
 
@@ -12,7 +12,7 @@ answer are its sum.
 """
 import numpy as np
 
-from graders import a2_nonlinearity
+from graders.a2_nonlinearity import returned_pair
 from graders.compare import Grading, Mistake
 from solutions.a2_nonlinearity import linear_collapse as ref
 
@@ -128,7 +128,7 @@ def _collapse_two(grading, collapse_linear, W1, b1, W2, b2, part):
     inputs = (W1, b1, W2, b2)
     before = [array.copy() for array in inputs]
     result = grading.call(collapse_linear, *inputs, what=what)
-    W, b = a2_nonlinearity.returned_pair(grading, result, what, ("W", "b"), (2, 1))
+    W, b = returned_pair(grading, result, what, ("W", "b"), (2, 1))
     # each check guards the inputs its part is built from
     guarded = (0, 2) if part == "W" else (1, 3)
     for index in guarded:
@@ -198,9 +198,13 @@ def _check_stacks(grading, collapse_stack, stacks, description):
     for layers in stacks:
         what = (f"collapse_stack on {description(layers)} "
                 f"(weight shapes {_shapes(layers)}, first to last)")
-        before = _copies(layers)
-        result = grading.call(collapse_stack, list(layers), what=what)
-        W, b = a2_nonlinearity.returned_pair(grading, result, what, ("W", "b"), (2, 1))
+        given, before = list(layers), _copies(layers)
+        result = grading.call(collapse_stack, layers, what=what)
+        if len(layers) != len(given) or any(now is not then for now, then in zip(layers, given)):
+            raise grading.fail(f"{what} changed the list it was given (by pop, reverse, "
+                               "insert or an assignment). Read `layers` without changing "
+                               "it: loop over it, or over layers[1:].")
+        W, b = returned_pair(grading, result, what, ("W", "b"), (2, 1))
         for (W_before, b_before), (W_now, b_now) in zip(before, layers):
             grading.assert_unchanged(W_before, W_now, what=what)
             grading.assert_unchanged(b_before, b_now, what=what)

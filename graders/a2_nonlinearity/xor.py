@@ -9,7 +9,7 @@ failure names the input that fails and what the network produced there.
 """
 import numpy as np
 
-from graders import a2_nonlinearity
+from graders.a2_nonlinearity import returned_pair
 from graders.compare import Grading, GradingError, Mistake, assert_matches
 from solutions.a2_nonlinearity import xor as ref
 
@@ -78,7 +78,7 @@ def check_fit_affine_values(fit_affine):
             raise grading.fail(f"{what} returned one array of {n_features + 1} "
                                "coefficients; split it into the pair (w, c), w the "
                                "feature weights and c the intercept.")
-        w, c = a2_nonlinearity.returned_pair(grading, result, what, ("w", "c"), (1, 0))
+        w, c = returned_pair(grading, result, what, ("w", "c"), (1, 0))
         grading.assert_unchanged(X_before, X, what=what)
         grading.assert_unchanged(y_before, y, what=what)
         if np.shape(c) == (1,):
@@ -93,36 +93,45 @@ def check_fit_affine_values(fit_affine):
 
 
 # ---- count_correct --------------------------------------------------------------------
+def _counts(count_one):
+    """A mistake over every data set of the check: its count on each."""
+    return lambda datasets: np.array([count_one(*data) for data in datasets], dtype=float)
+
+
+# Each compares the counts on all the check's data sets at once: one count alone could
+# equal another mistake's by chance.
 COUNT_MISTAKES = [
     Mistake("it counts the wrong predictions; count the rows where the prediction "
-            "equals y.", lambda X, y, w, c: len(y) - ref.count_correct(X, y, w, c)),
+            "equals y.", _counts(lambda X, y, w, c: len(y) - ref.count_correct(X, y, w, c))),
     Mistake("it returns the fraction of rows right; return how many (a count).",
-            lambda X, y, w, c: ref.count_correct(X, y, w, c) / len(y)),
+            _counts(lambda X, y, w, c: ref.count_correct(X, y, w, c) / len(y))),
     Mistake("it thresholds at 0: the classifier predicts 1 where X @ w + c > 0.5.",
-            lambda X, y, w, c: ref.count_correct(X, y, w, c + 0.5)),
+            _counts(lambda X, y, w, c: ref.count_correct(X, y, w, c + 0.5))),
     Mistake("it counts the rows predicted 1, right or wrong: compare each prediction "
-            "with y.", lambda X, y, w, c: np.sum(X @ w + c > 0.5)),
+            "with y.", _counts(lambda X, y, w, c: np.sum(X @ w + c > 0.5))),
     Mistake("it leaves out c: the classifier's score is X @ w + c.",
-            lambda X, y, w, c: ref.count_correct(X, y, w, 0.0)),
+            _counts(lambda X, y, w, c: ref.count_correct(X, y, w, 0.0))),
 ]
 
 
 def _as_count(grading, count, what):
     """A count may be any integer type, or a float with an integer value."""
-    if isinstance(count, (bool, np.bool_)) or np.ndim(count) != 0 or not isinstance(
-            count, (int, float, np.integer, np.floating, np.ndarray)):
+    if (isinstance(count, (bool, np.bool_))
+            or not isinstance(count, (int, float, np.integer, np.floating, np.ndarray))
+            or np.ndim(count) != 0 or np.asarray(count).dtype.kind not in "iuf"):
         raise grading.fail(f"{what} returned {type(count).__name__} of shape "
                            f"{np.shape(count)}; return one number, the count of rows "
                            "classified right (for example with np.sum).")
-    return np.float64(count)
+    return float(count)
 
 
 def check_count_correct(count_correct):
-    """Counts on random data, labels and linear classifiers, away from ties at 0.5."""
+    """Counts on random data, labels and linear classifiers (never tied at 0.5)."""
     grading = Grading("count_correct")
     rng = grading.rng
+    datasets, counts = [], []
     for _ in range(6):
-        n_samples, n_features = int(rng.integers(6, 30)), int(rng.integers(1, 4))
+        n_samples, n_features = int(rng.integers(20, 80)), int(rng.integers(1, 4))
         X = rng.normal(0, 1, size=(n_samples, n_features))
         y = rng.integers(0, 2, size=n_samples).astype(float)
         w, c = rng.normal(0, 1, size=n_features), float(rng.normal(0.5, 0.5))
@@ -131,9 +140,12 @@ def check_count_correct(count_correct):
         count = grading.call(count_correct, X, y, w, c, what=what)
         for array_before, array in zip(before, (X, y, w)):
             grading.assert_unchanged(array_before, array, what=what)
-        grading.assert_matches(_as_count(grading, count, what),
-                               float(ref.count_correct(X, y, w, c)), what=what,
-                               inputs=(X, y, w, c), mistakes=COUNT_MISTAKES, scalar_ok=True)
+        datasets.append((X, y, w, c))
+        counts.append(_as_count(grading, count, what))
+    expected = [ref.count_correct(*data) for data in datasets]
+    grading.assert_matches(np.array(counts), np.array(expected, dtype=float),
+                           what=f"count_correct on {len(datasets)} random data sets",
+                           inputs=(datasets,), mistakes=COUNT_MISTAKES)
 
 
 # ---- the XOR weights ------------------------------------------------------------------
@@ -179,7 +191,7 @@ def _network_outputs(grading, W1, b1, W2, b2):
         with np.errstate(all="ignore"):
             try:
                 output = _network(W1, b1, W2, b2, x)
-            except ValueError as error:
+            except (ValueError, TypeError) as error:
                 shapes = ", ".join(f"{name} {np.shape(array)}" for name, array in zip(
                     CONTRACT_SHAPES, (W1, b1, W2, b2)))
                 raise grading.fail(
@@ -190,6 +202,9 @@ def _network_outputs(grading, W1, b1, W2, b2):
             raise grading.fail(f"the network gives {np.size(output)} numbers for one input "
                                "instead of 1: W2 must have one row (one output unit), and "
                                "b2 one entry.")
+        if not np.all(np.isfinite(output)):
+            raise grading.fail(f"the network's output at x = ({x[0]:g}, {x[1]:g}) is not a "
+                               "finite number: your weights are too large for float64.")
         outputs.append(float(np.ravel(output)[0]))
     return np.array(outputs)
 

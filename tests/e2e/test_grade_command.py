@@ -66,6 +66,16 @@ def hostile(root):
                 cell.source = "pass"
         nbformat.write(notebook, path)
 
+    def tests_renamed(folder):
+        path = folder / "activations.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_relu_values":
+                cell.id = "mine"
+                cell.metadata["nbgrader"]["grade_id"] = "mine"
+                cell.source = "pass"
+        nbformat.write(notebook, path)
+
     sigmoid_cells = {"test_sigmoid_values", "test_sigmoid_edge_cases",
                      "test_sigmoid_derivative_values", "test_sigmoid_derivative_edge_cases"}
     return {
@@ -103,6 +113,7 @@ def hostile(root):
         "renamed": (complete, renamed, {}, "activations (1).ipynb"),
         "extra": (complete, extra, {}, "scratch.ipynb"),
         "edits_tests": (complete, tests_deleted_and_edited, {}, None),
+        "renames_tests": (complete, tests_renamed, {}, "unknown nbgrader ids"),
         "edits_tests_blank": (untouched, tests_deleted_and_edited,
                               {"activations": ALL, "prelu": ALL}, None),
         "destroys": (lambda r: prepend(r, "activations", "sigmoid", f"""

@@ -20,12 +20,15 @@ def notebooks_of(graded_course, assignment):
 @pytest.mark.parametrize("assignment, student_id, student", STUDENTS)
 def test_each_sample_student_scores_exactly_the_checks_it_passes(
         graded_course, assignment, student_id, student):
-    """Does every automatic test cell score in full, except the ones this student fails?"""
+    """Does every automatic test cell score in full, except the ones this student fails,
+    and does every written answer hold the manual grade it was given?"""
     for notebook in notebooks_of(graded_course, assignment):
         failing = student.fails.get(notebook, set())
-        for grade_id, (score, max_score, _) in graded_course.cell_scores(
+        manual = student.manual_grades.get(notebook, {})
+        for grade_id, (score, max_score, by_hand) in graded_course.cell_scores(
                 assignment, student_id, notebook).items():
-            if score is None:  # a manually graded answer: checked below
+            if by_hand:
+                assert score == manual.get(grade_id, (0.0, ""))[0], (student_id, grade_id)
                 continue
             should_fail = failing == EVERY_CELL or grade_id in failing
             assert score == (0 if should_fail else max_score), (
@@ -37,7 +40,7 @@ def test_source_notebooks_score_every_automatic_point(graded_course, assignment)
     """Do the source notebooks (the solutions) earn every automatic point?"""
     for notebook in notebooks_of(graded_course, assignment):
         scores = graded_course.cell_scores(assignment, "source", notebook)
-        automatic = {grade_id: s for grade_id, s in scores.items() if not s[2]}
+        automatic = {grade_id: s for grade_id, s in scores.items() if not s[2]}  # not by hand
         assert automatic and all(score == max_score for score, max_score, _ in automatic.values()), scores
 
 
@@ -57,6 +60,7 @@ def test_feedback_shows_messages_but_no_hidden_test(graded_course):
         assert "from graders" not in text and "check_" not in text, page
         # tracebacks of the student's own cells may stay; none may enter the graders
         assert "/graders/" not in text and "/solutions/" not in text, page
+        assert "MARK SCHEME" not in text and "Rubric" not in text, page
     ben = visible_text(graded_course.root / "feedback" / "ben" / "a1_activations"
                        / "activations.html")
     assert "RuntimeWarning" in ben and "grader seed" in ben

@@ -1,0 +1,1 @@
+"""Reference solutions of assignment a2_nonlinearity."""
