@@ -58,6 +58,7 @@ WATCHED_NAMES = {
 
 def take_snapshot():
     """Record every function and class of the watched modules, as they are now."""
+    import numpy.testing  # noqa: F401 (loaded lazily otherwise, and then not watched)
     _state["snapshot"] = {
         name: {attr: value for attr, value in vars(module).items()
                if callable(value) and not attr.startswith("__")

@@ -228,7 +228,6 @@ def test_each_cheat_scores_nothing_on_what_it_games(graded, student):
     cheat = catalogue[student]
     got = scores(defended, student)
     assert all(got[target] == 0 for target in cheat.targets), got
-    assert sum(score for score in got.values()) == 0, got
     if cheat.message:
         assert cheat.message in error_text(defended, student)
     # nbgrader itself refuses a notebook whose test cells were renamed: flagged, no points
