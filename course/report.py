@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 
@@ -108,9 +109,11 @@ def build_report(root: Path, assignment: str) -> Path:
         series = [[data["scores"][n].get(s, 0) / (data["maxima"][n] or 1) * 100
                    for s in data["students"]] for n in sorted(data["scores"])]
         series.append([data["totals"][s] / (full_total or 1) * 100 for s in data["students"]])
-        ax.hist(series, bins=range(0, 111, 10), label=columns)
+        # ten bins from 0 to 100 %; the last one includes full marks
+        ax.hist(series, bins=[10 * i for i in range(11)], label=columns)
         ax.set_xlabel("score (% of the maximum)")
         ax.set_ylabel("students")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
         ax.set_title("Score distribution")
     _figure(folder / "scores.png", draw_scores)
@@ -127,6 +130,7 @@ def build_report(root: Path, assignment: str) -> Path:
         labels = [name for name, _ in failed][::-1]
         ax.barh(labels, [count for _, count in failed][::-1], color="tab:red")
         ax.set_xlabel(f"students failing (of {len(data['students'])})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title("Students failing each check")
     _figure(folder / "failed_checks.png", draw_failed, height=max(2.5, 0.28 * len(failed) + 1))
     sections.append(("Checks the class failed", "failed_checks",
