@@ -12,6 +12,7 @@ import nbformat
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+BEGIN_MARK_SCHEME, END_MARK_SCHEME = "### BEGIN MARK SCHEME", "### END MARK SCHEME"
 
 
 def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=None):
@@ -72,6 +73,28 @@ def _with_solution_regions(source):
     return "\n".join(lines)
 
 
+def assignments_of(module, names):
+    """The source of the top-level assignments of `names` in `module`, with the comment
+    block right above them: the reference code stays in solutions/ only."""
+    source = inspect.getsource(module)
+    lines = source.splitlines()
+    nodes = [node for node in ast.parse(source).body if isinstance(node, ast.Assign)
+             and any(getattr(target, "id", None) in names for target in node.targets)]
+    start = nodes[0].lineno - 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    return "\n".join(lines[start:nodes[-1].end_lineno])
+
+
+def solution_values(grade_id, prelude, values):
+    """A solution cell whose answer is a block of assignments, not a function: `prelude`
+    stays in the release, `values` becomes the solution region (a stub there)."""
+    cell = solution(grade_id, prelude=prelude)
+    cell.source = "\n".join([cell.source, BEGIN_SOLUTION, textwrap.dedent(values).strip(),
+                             END_SOLUTION])
+    return cell
+
+
 def tests(grade_id, points, visible="", hidden=""):
     """An autograded test cell: visible checks the student can run, then hidden ones."""
     parts = [textwrap.dedent(visible).strip()] if visible else []
@@ -92,6 +115,20 @@ def written_answer(grade_id, points, model_answer):
     source = "\n".join([BEGIN_SOLUTION, textwrap.dedent(model_answer).strip(), END_SOLUTION])
     return nbformat.v4.new_markdown_cell(source, metadata=_nbgrader(
         grade_id, grade=True, solution=True, points=points))
+
+
+def task(grade_id, points, text, mark_scheme):
+    """A task cell (nbgrader's manually graded kind that students cannot edit).
+
+    Students read `text`. The mark scheme region stays in the source notebook and the
+    gradebook, so the autograded notebook and the formgrader show it to the instructor;
+    generate_assignment removes it from the release. nbgrader allows mark scheme regions
+    in task cells only."""
+    source = "\n".join([textwrap.dedent(text).strip(), BEGIN_MARK_SCHEME,
+                        textwrap.dedent(mark_scheme).strip(), END_MARK_SCHEME])
+    return nbformat.v4.new_markdown_cell(source, metadata={"nbgrader": {
+        "grade": False, "grade_id": grade_id, "locked": True, "points": points,
+        "schema_version": 3, "solution": False, "task": True}})
 
 
 def notebook(cells):

@@ -1,29 +1,10 @@
 """Chapter: source/a2_nonlinearity/linear_collapse.ipynb — depth without activations."""
-import textwrap
-
-import nbformat
-
-from course.cells import code, given, hidden_check, markdown, notebook, solution, tests, \
+from course.cells import code, given, hidden_check, markdown, notebook, solution, task, tests, \
     written_answer
 from graders.a2_nonlinearity import linear_collapse as rubric
 from solutions.a2_nonlinearity import linear_collapse as ref
 
 GRADERS = "graders.a2_nonlinearity.linear_collapse"
-BEGIN_MARK_SCHEME, END_MARK_SCHEME = "### BEGIN MARK SCHEME", "### END MARK SCHEME"
-
-
-def task(grade_id, points, text, mark_scheme):
-    """A task cell (nbgrader's manually graded kind that students cannot edit).
-
-    Students read `text`. The mark scheme region stays in the source notebook and the
-    gradebook, so the autograded notebook and the formgrader show it to the instructor;
-    generate_assignment removes it from the release. nbgrader allows mark scheme regions
-    in task cells only."""
-    source = "\n".join([textwrap.dedent(text).strip(), BEGIN_MARK_SCHEME,
-                        textwrap.dedent(mark_scheme).strip(), END_MARK_SCHEME])
-    return nbformat.v4.new_markdown_cell(source, metadata={"nbgrader": {
-        "grade": False, "grade_id": grade_id, "locked": True, "points": points,
-        "schema_version": 3, "solution": False, "task": True}})
 
 
 def mark_scheme():

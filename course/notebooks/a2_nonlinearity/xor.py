@@ -1,36 +1,10 @@
 """Chapter: source/a2_nonlinearity/xor.ipynb — no line solves XOR; one ReLU layer does."""
-import ast
-import inspect
-import textwrap
-
-from course.cells import BEGIN_SOLUTION, END_SOLUTION, code, given, hidden_check, markdown, \
-    notebook, solution, tests
+from course.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
+    solution, solution_values, tests
 from solutions.a2_nonlinearity import xor as ref
 
 GRADERS = "graders.a2_nonlinearity.xor"
 WEIGHT_NAMES = ("W1", "b1", "W2", "b2")
-
-
-def assignments_of(module, names):
-    """The source of the top-level assignments of `names` in `module`, with the comment
-    block right above them: the reference code stays in solutions/ only."""
-    source = inspect.getsource(module)
-    lines = source.splitlines()
-    nodes = [node for node in ast.parse(source).body if isinstance(node, ast.Assign)
-             and any(getattr(target, "id", None) in names for target in node.targets)]
-    start = nodes[0].lineno - 1
-    while start > 0 and lines[start - 1].startswith("#"):
-        start -= 1
-    return "\n".join(lines[start:nodes[-1].end_lineno])
-
-
-def solution_values(grade_id, prelude, values):
-    """A solution cell whose answer is a block of assignments, not a function: `prelude`
-    stays in the release, `values` becomes the solution region (a stub there)."""
-    cell = solution(grade_id, prelude=prelude)
-    cell.source = "\n".join([cell.source, BEGIN_SOLUTION, textwrap.dedent(values).strip(),
-                             END_SOLUTION])
-    return cell
 
 
 def build():
