@@ -56,7 +56,8 @@ def floor(root: Path, assignment: str) -> None:
     """Execute every submitted notebook with nbclient, one fresh kernel each."""
     for path in sorted((root / "submitted").glob(f"*/{assignment}/*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
-        NotebookClient(notebook, timeout=15, allow_errors=True, kernel_name="python3",
+        NotebookClient(notebook, timeout=15, interrupt_on_timeout=True, allow_errors=True,
+                       kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
