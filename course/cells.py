@@ -12,7 +12,9 @@ import nbformat
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-BEGIN_MARK_SCHEME, END_MARK_SCHEME = "### BEGIN MARK SCHEME", "### END MARK SCHEME"
+# quiet lines in the formgrader; nbgrader finds the delimiters inside them
+BEGIN_MARK_SCHEME = "*BEGIN MARK SCHEME: for the instructor, removed from the release*"
+END_MARK_SCHEME = "*END MARK SCHEME*"
 
 
 def _nbgrader(grade_id, *, grade=False, solution=False, locked=False, points=None):

@@ -159,7 +159,8 @@ def install_audit_hook(protected_paths) -> None:
                "gc.get_referents", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata",
                "ctypes.dlopen"}
     path_events = {"open", "os.listdir", "os.scandir", "shutil.copyfile"}
-    realpath, isinstance_, str_, fspath = os.path.realpath, isinstance, str, os.fspath
+    realpath, isinstance_, str_ = os.path.realpath, isinstance, str
+    fspath, fsdecode = os.fspath, os.fsdecode
 
     def hook(event, args):
         if event in refused:
@@ -169,7 +170,7 @@ def install_audit_hook(protected_paths) -> None:
             if isinstance_(path, int) or path is None:
                 return
             try:
-                resolved = realpath(fspath(path))
+                resolved = fsdecode(realpath(fspath(path)))
             except (TypeError, ValueError):
                 return
             secret = (resolved.startswith(protected) and not resolved.startswith(own_folder)

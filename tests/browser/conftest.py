@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.browser.lab import Screenshots
 from tests.conftest import copy_course
@@ -32,19 +33,24 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # running as root in a container: no sandbox; nothing the browser may fetch by itself
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"]
+                  "--disable-sync", "--disable-dev-shm-usage",
+                  # every host name but the loopback fails to resolve: the journeys
+                  # see the course as it works offline
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 VIEWPORT = {"width": 1400, "height": 900}
 OUTPUT = Path(os.environ.get("BROWSER_TEST_OUTPUT", Path(__file__).parent / "output"))
 VENV_BIN = Path(sys.executable).parent
 SERVER_START_SECONDS = 90
 
-# JupyterLab settings of a fresh profile, minus what would cover the screenshots or go
-# online: the "Jupyter news?" question, and cells attached lazily as they scroll in
-# (all cells in the page, so a cell is found by its position in the notebook file).
+# JupyterLab settings of a fresh profile, but for what would cover the screenshots, go
+# online or hide text from the tests: no "Jupyter news?" question; every cell in the
+# page, not only those scrolled into view (a cell is found by its position in the
+# notebook file); the terminal's text also in the page, as a screen reader reads it.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
                                                     "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/terminal-extension/plugin": {"screenReaderMode": True},
 }
 
 
@@ -114,14 +120,9 @@ def course_copy(tmp_path_factory) -> Path:
     return copy_course(tmp_path_factory.mktemp("browser") / "course")
 
 
-@pytest.fixture(scope="session")
-def jupyterlab(course_copy, tmp_path_factory) -> JupyterLab:
-    """`jupyter lab` from the venv on a free loopback port, started in the course copy
-    so that its nbgrader_config.py applies to the formgrader and to Validate."""
-    home = tmp_path_factory.mktemp("jupyter")
-    write_lab_settings(home / "config")
-    token = secrets.token_hex(16)
-    port = free_port()
+def start_jupyterlab(root: Path, home: Path, token: str) -> tuple[subprocess.Popen, str]:
+    """Start `jupyter lab` on a free port; (server, its URL) once it answers. A port
+    another process takes between our probe and the server's bind is tried again."""
     environment = {
         **os.environ,
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -131,36 +132,62 @@ def jupyterlab(course_copy, tmp_path_factory) -> JupyterLab:
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
     }
-    command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser",
-               f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--ServerApp.root_dir={course_copy}",
-               "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:
-        command.append("--ServerApp.allow_root=True")
     log = home / "jupyterlab.log"
-    with open(log, "w") as log_file:
-        server = subprocess.Popen(command, cwd=course_copy, env=environment,
-                                  stdout=log_file, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(3):
+        port = free_port()
+        command = [str(VENV_BIN / "jupyter"), "lab", "--no-browser",
+                   f"--ServerApp.token={token}", "--ServerApp.ip=127.0.0.1",
+                   f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                   f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if os.geteuid() == 0:
+            command.append("--ServerApp.allow_root=True")
+        with open(log, "w") as log_file:
+            server = subprocess.Popen(command, cwd=root, env=environment,
+                                      stdout=log_file, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(server, f"{url}/api/status?token={token}", log)
+            return server, url
+        except RuntimeError:
+            stop(server)
+            if "already in use" not in log.read_text():
+                raise
+    raise RuntimeError(f"no free port for JupyterLab after 3 tries:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(course_copy, tmp_path_factory) -> JupyterLab:
+    """`jupyter lab` from the venv on a free loopback port, started in the course copy
+    so that its nbgrader_config.py applies to the formgrader and to Validate."""
+    home = tmp_path_factory.mktemp("jupyter")
+    write_lab_settings(home / "config")
+    token = secrets.token_hex(16)
+    server, url = start_jupyterlab(course_copy, home, token)
     try:
-        wait_until_serving(server, f"{url}/api/status?token={token}", log)
-        yield JupyterLab(url, token, course_copy, log)
+        yield JupyterLab(url, token, course_copy, home / "jupyterlab.log")
     finally:
         stop(server)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a Chromium, skip these tests before anything starts for them."""
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=(
+        f"no Chromium at {CHROMIUM}: install Debian's (apt-get install chromium "
+        "fonts-dejavu-core fonts-liberation) or set $CHROMIUM to one; these tests "
+        "never download a browser"))
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory):
     """Debian's headless Chromium with a fresh profile, driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` "
-                    "(apt-get install chromium fonts-dejavu-core fonts-liberation) "
-                    "or point $CHROMIUM at one; the tests never download a browser")
-    from playwright.sync_api import sync_playwright  # pinned in requirements.txt
-
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"), executable_path=CHROMIUM,

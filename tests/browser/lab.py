@@ -10,6 +10,15 @@ KERNEL_START_MS = 60_000
 CELL_RUN_MS = 60_000
 
 
+def menu(page: Page, *labels: str) -> None:
+    """Click through JupyterLab's main menu: menu(page, "Run", "Run All Cells")."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(
+        f"^{re.escape(labels[0])}$")).click()
+    for label in labels[1:]:
+        page.locator(".lm-Menu:visible .lm-Menu-itemLabel",
+                     has_text=re.compile(f"^{re.escape(label)}$")).click()
+
+
 class Screenshots:
     """Numbered PNGs in one folder: 01_<step>.png, 02_<step>.png, ..."""
 
@@ -19,6 +28,7 @@ class Screenshots:
 
     def take(self, target: Page | Locator, step: str) -> Path:
         path = self.folder / f"{len(self.taken) + 1:02d}_{step}.png"
+        self.folder.mkdir(parents=True, exist_ok=True)
         target.screenshot(path=path)
         self.taken.append(path)
         return path
@@ -56,6 +66,12 @@ class Notebook:
         return self.output(cell_id).locator(
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
 
+    def code_is_wider_than_its_cell(self, cell_id: str) -> bool:
+        """Does a line of the cell's code run past its right edge (JupyterLab does not
+        wrap code, so its end shows only when the student scrolls sideways)?"""
+        return self.cell(cell_id).locator(".cm-scroller").evaluate(
+            "scroller => scroller.scrollWidth > scroller.clientWidth")
+
     def select(self, cell_id: str) -> Locator:
         """Click a cell's prompt, as a person does to select it without editing it."""
         cell = self.cell(cell_id)
@@ -72,11 +88,11 @@ class Notebook:
         return cell
 
     def replace_code(self, cell_id: str, code: str) -> None:
-        """Select all of a cell's code and type `code` over it, a line at a time.
+        """Select all of a cell's code and type `code` over it, key by key.
 
-        The editor indents each new line like the line before, as it does for a person
-        typing; a line is typed without its leading spaces once the editor has put them
-        in, and Backspace takes a level of indentation back off."""
+        As for a person typing, the editor indents each new line (one level more after
+        a line ending in a colon), so each line is typed without its leading spaces;
+        Backspace takes a level back off where the code dedents."""
         editor = self.cell(cell_id).locator(".cm-content")
         editor.click()
         self.page.keyboard.press("Control+A")
@@ -93,14 +109,6 @@ class Notebook:
             self.page.keyboard.type(line.lstrip(" "))
             indent = wanted + (4 if line.rstrip().endswith(":") else 0)
         expect(editor).to_have_text(code.strip("\n").replace("\n", ""), use_inner_text=False)
-
-    def menu(self, *labels: str) -> None:
-        """Click through the main menu: menu("Run", "Run All Cells")."""
-        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(
-            f"^{re.escape(labels[0])}$")).click()
-        for label in labels[1:]:
-            self.page.locator(".lm-Menu:visible .lm-Menu-itemLabel",
-                              has_text=re.compile(f"^{re.escape(label)}$")).click()
 
     def toolbar_button(self, label: str) -> Locator:
         return self.panel.locator(".jp-Toolbar").get_by_role("button", name=label, exact=True)

@@ -1,10 +1,11 @@
 """A student works on a1_activations/activations.ipynb in JupyterLab, in a real browser."""
 import re
+import warnings
 
 import nbformat
 from playwright.sync_api import expect
 
-from tests.browser.lab import Notebook
+from tests.browser.lab import Notebook, menu
 
 NOTEBOOK = "release/a1_activations/activations.ipynb"
 
@@ -23,9 +24,10 @@ WRONG_SIGMOID_MESSAGE = "sigmoid(-3), sigmoid(0), sigmoid(3) should be 0.047, 0.
 
 
 def code_cells(course_root):
-    """[(cell id, is a graded test)] of the notebook's code cells, in order."""
+    """[(cell id, is a graded test, draws a plot)] of the notebook's code cells."""
     cells = nbformat.read(course_root / NOTEBOOK, as_version=4).cells
-    return [(cell.id, bool(cell.metadata.get("nbgrader", {}).get("grade")))
+    return [(cell.id, bool(cell.metadata.get("nbgrader", {}).get("grade")),
+             "plt.show()" in cell.source)
             for cell in cells if cell.cell_type == "code"]
 
 
@@ -37,10 +39,11 @@ def test_student_runs_the_notebook_answers_sigmoid_and_validates(
     notebook = Notebook(page, jupyterlab.root, NOTEBOOK)
     notebook.open(jupyterlab.lab_url("student", NOTEBOOK))
     expect(notebook.panel).to_contain_text("Run the notebook top to bottom")
+    expect(notebook.cell("sigmoid")).to_contain_text("raise NotImplementedError()")
     screenshots.take(page, "opened_instructions")
 
     # Run All on the untouched notebook stops at the first visible test, on the stub
-    notebook.menu("Run", "Run All Cells")
+    menu(page, "Run", "Run All Cells")
     expect(notebook.output("test_sigmoid_values")).to_contain_text(
         "NotImplementedError", timeout=60_000)
     notebook.wait_for_idle_kernel()
@@ -48,21 +51,28 @@ def test_student_runs_the_notebook_answers_sigmoid_and_validates(
     screenshots.take(page, "run_all_untouched_stops_at_the_stub")
 
     # then on down, a cell at a time: only test cells fail (on the stubs), and every
-    # teaching cell runs and shows its plot
-    ran_by_run_all = True
-    for cell_id, is_test in code_cells(jupyterlab.root):
+    # teaching cell runs and shows its plot. Code wider than the cell is reported: its
+    # end (often an assert's message) is off screen until the student scrolls sideways.
+    ran_by_run_all, too_wide = True, []
+    for cell_id, is_test, draws_a_plot in code_cells(jupyterlab.root):
         if not ran_by_run_all:
             notebook.run(cell_id)
         if is_test and notebook.errors(cell_id).count():
             expect(notebook.errors(cell_id)).to_contain_text("NotImplementedError")
         else:
             expect(notebook.errors(cell_id)).to_have_count(0)
-        plots = notebook.output(cell_id).locator("img")
-        if plots.count():
-            expect(plots.first).to_be_visible()
+        if draws_a_plot:
+            expect(notebook.output(cell_id).locator("img")).to_be_visible()
             notebook.cell(cell_id).scroll_into_view_if_needed()
             screenshots.take(notebook.cell(cell_id), f"plot_{cell_id}")
+        if notebook.code_is_wider_than_its_cell(cell_id):
+            too_wide.append(cell_id)
+            notebook.cell(cell_id).scroll_into_view_if_needed()
+            screenshots.take(notebook.cell(cell_id), f"too_wide_{cell_id}")
         ran_by_run_all = ran_by_run_all and cell_id != "test_sigmoid_values"
+    if too_wide:
+        warnings.warn(f"{NOTEBOOK}: code wider than its cell, the end of a line off "
+                      f"screen, in {', '.join(too_wide)}")
 
     # a correct sigmoid passes the visible test: the test cell runs and shows nothing
     notebook.replace_code("sigmoid", CORRECT_SIGMOID)

@@ -38,7 +38,9 @@ def build():
             - stay finite and silent (no `RuntimeWarning`) for |z| up to 10⁴;
             - match the exact formula to about 9 significant digits (approximations fail).
 
-            Run the notebook top to bottom (*Run → Run All Cells*) before you submit.
+            A test cell that passes prints nothing. *Run All* stops at the first test
+            that fails, so while you work, run the cells below it with Shift+Enter. Before
+            you submit, restart the kernel and run the notebook top to bottom.
         """),
         given("setup", """
             %matplotlib inline
@@ -66,7 +68,9 @@ def build():
             fig, ax = plt.subplots(figsize=(7, 3.5))
             ax.plot(z_grid, naive_sigmoid, label="σ(z)")
             ax.plot(z_grid, naive_sigmoid * (1 - naive_sigmoid), "--", label="σ′(z)")
-            ax.axhspan(0, 0.02, color="grey", alpha=0.2, label="saturated: slope < 0.02")
+            slope = naive_sigmoid * (1 - naive_sigmoid)
+            ax.fill_between(z_grid, 0, 1, where=slope < 0.02, color="grey", alpha=0.2,
+                            transform=ax.get_xaxis_transform(), label="saturated: slope < 0.02")
             ax.set_xlabel("z"); ax.legend(); ax.grid(alpha=0.3)
             ax.set_title("Sigmoid and its derivative")
             plt.show()
@@ -108,7 +112,7 @@ def build():
         markdown("""
             ## 2. The sigmoid's derivative
 
-            Differentiating 1/(1 + e^{−z}) with respect to z gives
+            Differentiating $1/(1 + e^{-z})$ with respect to z gives
 
             $$\\sigma'(z) = \\frac{e^{-z}}{(1+e^{-z})^2} = \\sigma(z)\\,\\bigl(1 - \\sigma(z)\\bigr).$$
 
@@ -188,7 +192,7 @@ def build():
             caller's data.
         """),
         *exercise("relu", """
-            assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0]), \
+            assert np.array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0]), \\
                 "relu keeps positive values and turns the rest into 0"
         """, "relu at z = 0 and at |z| up to 1e4; float64 out, input unchanged."),
         *exercise("relu_derivative", """
@@ -227,12 +231,12 @@ def build():
         """),
         markdown("### Your turn: `leaky_relu(z, alpha=0.01)` and `leaky_relu_derivative(z, alpha=0.01)`"),
         *exercise("leaky_relu", """
-            assert np.allclose(leaky_relu(np.array([-2.0, 0.0, 3.0]), 0.1), [-0.2, 0.0, 3.0]), \
+            assert np.allclose(leaky_relu(np.array([-2.0, 0.0, 3.0]), 0.1), [-0.2, 0.0, 3.0]), \\
                 "with alpha = 0.1: -2 -> -0.2, 0 -> 0, 3 -> 3"
             assert np.isclose(leaky_relu(-1.0), -0.01), "the default alpha is 0.01"
         """, "leaky_relu at z = 0 and at |z| up to 1e4; float64 out, input unchanged."),
         *exercise("leaky_relu_derivative", """
-            assert np.allclose(leaky_relu_derivative(np.array([-2.0, 3.0]), 0.1), [0.1, 1.0]), \
+            assert np.allclose(leaky_relu_derivative(np.array([-2.0, 3.0]), 0.1), [0.1, 1.0]), \\
                 "the slope is alpha for z <= 0 and 1 for z > 0"
             assert np.isclose(leaky_relu_derivative(-1.0), 0.01), "the default alpha is 0.01"
         """, "leaky_relu_derivative at z = 0 exactly (alpha) and at |z| up to 1e4."),
@@ -268,7 +272,7 @@ def build():
             ## 7. Softmax
 
             Softmax turns a vector of scores (logits) into probabilities:
-            softmax(z)ᵢ = e^{zᵢ} / Σⱼ e^{zⱼ}. Adding the same constant to every logit
+            $\\mathrm{softmax}(z)_i = e^{z_i} / \\sum_j e^{z_j}$. Adding the same constant to every logit
             changes nothing, so subtract the largest one first: then every exponent is
             ≤ 0 and nothing overflows. For a batch, the sum runs along `axis` only:
             use `keepdims=True` so the division broadcasts slice by slice.
@@ -309,9 +313,14 @@ def build():
             print(f"GELU(-0.5) = {exact_gelu(-0.5):+.4f}, GELU(+0.5) = {exact_gelu(0.5):+.4f}")
             print(f"minimum of GELU: {exact_gelu(fine_grid).min():.4f} "
                   f"at z = {fine_grid[np.argmin(exact_gelu(fine_grid))]:.3f}")
+            near_zero = np.linspace(-4, 2, 601)
+            lowest = near_zero[np.argmin(exact_gelu(near_zero))]
             fig, ax = plt.subplots(figsize=(7, 3.5))
-            ax.plot(z_grid, exact_gelu(z_grid), label="GELU(z) = z·Φ(z)")
-            ax.plot(z_grid, np.maximum(z_grid, 0), ":", label="relu(z)")
+            ax.plot(near_zero, exact_gelu(near_zero), label="GELU(z) = z·Φ(z)")
+            ax.plot(near_zero, np.maximum(near_zero, 0), ":", label="relu(z)")
+            ax.axhline(0, color="black", linewidth=0.5)
+            ax.annotate(f"minimum {exact_gelu(lowest):.3f}", (lowest, exact_gelu(lowest)),
+                        xytext=(-3.8, 0.6), arrowprops={"arrowstyle": "->"})
             ax.set_xlabel("z"); ax.legend(); ax.grid(alpha=0.3); ax.set_title("GELU")
             plt.show()
         """),
@@ -343,7 +352,7 @@ def build():
         markdown("### Your turn: `selu(z)`"),
         *exercise("selu", """
             assert np.isclose(selu(1.0), SELU_LAMBDA), "selu(1) = λ"
-            assert np.isclose(selu(-1.0), SELU_LAMBDA * SELU_ALPHA * (np.exp(-1.0) - 1)), \
+            assert np.isclose(selu(-1.0), SELU_LAMBDA * SELU_ALPHA * (np.exp(-1.0) - 1)), \\
                 "selu(-1) = λ·α·(e^-1 − 1)"
         """, "selu at z = 0 and at |z| up to 1e4, with no RuntimeWarning."),
         markdown("With your `selu`, the self-normalising property on a million N(0, 1) samples:"),
@@ -353,19 +362,19 @@ def build():
                 outputs = selu(samples)
                 print(f"input mean {samples.mean():+.4f}, std {samples.std():.4f}")
                 print(f"SELU  mean {outputs.mean():+.4f}, std {outputs.std():.4f}")
-            except NotImplementedError:
-                print("Implement selu above to see its output statistics.")
+            except (NameError, NotImplementedError):
+                print("Implement selu above (and run its cell) to see its output statistics.")
         """),
         markdown("""
             ## Summary
 
             | function | range | slope at 0 | watch out for |
             | --- | --- | --- | --- |
-            | sigmoid | (0, 1) | 1/4 | overflow of e^{−z}; saturation |
+            | sigmoid | (0, 1) | 1/4 | overflow of $e^{-z}$; saturation |
             | tanh | (−1, 1) | 1 | saturation |
             | ReLU | [0, ∞) | 0 by convention | dead units |
             | leaky ReLU | ℝ | α | choice of α |
-            | softplus | (0, ∞) | 1/2 | overflow of e^z; clipping |
+            | softplus | (0, ∞) | 1/2 | overflow of $e^z$; clipping |
             | softmax | simplex | — | overflow; the axis |
             | GELU | [−0.17, ∞) | 1/2 | the tanh approximation |
             | SELU | (−λα, ∞) | λα (left) / λ (right) | both branches of `np.where` |

@@ -99,7 +99,7 @@ def build():
         solution("prelu", ref.PReLU),
         tests("test_prelu_forward_scalar", 2, visible="""
             layer = PReLU(0.1)
-            assert np.allclose(layer.forward(np.array([-2.0, 0.0, 3.0])), [-0.2, 0.0, 3.0]), \
+            assert np.allclose(layer.forward(np.array([-2.0, 0.0, 3.0])), [-0.2, 0.0, 3.0]), \\
                 "with alpha = 0.1: -2 -> -0.2, 0 -> 0, 3 -> 3"
             assert np.isclose(PReLU().forward(np.array([-1.0]))[0], -0.25), "the default alpha is 0.25"
         """, hidden=f"""
@@ -160,8 +160,9 @@ def build():
                                                 ("grad_alpha", grad_alpha, numeric_alpha)):
                     error = np.max(np.abs(analytic - numeric)) / max(np.max(np.abs(numeric)), 1e-12)
                     print(f"{name}: relative error {error:.1e}")
-            except NotImplementedError:
-                print("Implement numerical_gradient and PReLU above to run the check.")
+            except (NameError, NotImplementedError):
+                print("Implement numerical_gradient and PReLU above (and run their cells) "
+                      "to run the check.")
         """),
         markdown("""
             ## A note on history
