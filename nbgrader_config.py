@@ -19,7 +19,10 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.course_id = "activations"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
+# The gradebook: SQLite in the course root by default; a large course sets COURSE_DB_URL
+# (e.g. postgresql://grader@db-host:5432/activations) so that many graders write at once.
+c.CourseDirectory.db_url = os.environ.get(
+    "COURSE_DB_URL", "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db"))
 
 # Hidden tests import `graders`, which students never receive. The kernel that
 # autogrades runs course/kernel_startup.py before any cell: it puts the course root

@@ -22,11 +22,13 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nbgrader.api import Gradebook  # noqa: E402
+from sqlalchemy.exc import SAWarning  # noqa: E402
 
 from course.grading import grade_class  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
@@ -116,6 +118,7 @@ def gradebook_writes(db_url: str, assignment: str, students: int, writers: int,
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own, harmless
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=12)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
@@ -132,7 +135,7 @@ def main() -> None:
         make_class(dask_root, assignment, args.students)
         print(f"{args.students} students, {notebooks} notebooks of {assignment}, "
               f"{args.workers} workers, {os.cpu_count()} cores, "
-              f"load average {os.getloadavg()[0]:.1f} at start")
+              f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
 
         a = timed(lambda: grade_class(local, assignment, workers=args.workers))
         cluster = DaskCluster(dask_root, workers=args.workers)

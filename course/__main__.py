@@ -23,6 +23,9 @@ def main(argv=None) -> int:
     grade.add_argument("--from-lms", metavar="FOLDER",
                        help="first collect the files downloaded from an LMS in FOLDER "
                             "(with nbgrader zip_collect)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                            "(e.g. tcp://127.0.0.1:8786) instead of local processes")
     report = verbs.add_parser("report", help="rebuild the class report")
     report.add_argument("assignment")
     verbs.add_parser("demo", help="the whole instructor cycle on the sample class")
@@ -32,7 +35,8 @@ def main(argv=None) -> int:
     if args.verb == "grade":
         from course.grade_command import main as grade_main
         return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,
-                          force=args.force, lms_folder=args.from_lms)
+                          force=args.force, lms_folder=args.from_lms,
+                          scheduler=args.scheduler)
     if args.verb == "report":
         from course.report import build_report
         print(f"report: {build_report(COURSE_ROOT, args.assignment)}")

@@ -19,10 +19,8 @@ from course import grade_command
 from course.export import score_rows
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
-from course.settings import COURSE_ROOT
+from course.settings import COURSE_ROOT, db_url
 from course.submissions import reference_answers, write_submission
-
-DB_URL = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 
 
 def write_class_submissions(assignment: str, students: dict,
@@ -74,11 +72,11 @@ def main() -> None:
             list((COURSE_ROOT / "release" / assignment).glob("*.ipynb")))
         if any(student.manual_grades for student in students.values()):
             print("(the instructor grades the written answers in the formgrader)")
-            give_manual_grades(assignment, students, DB_URL)
+            give_manual_grades(assignment, students, db_url(COURSE_ROOT))
             nbgrader(COURSE_ROOT, "generate_feedback", assignment, "--force")
     nbgrader(COURSE_ROOT, "export", "--to", str(COURSE_ROOT / "grades.csv"))
     print()
-    print(score_table(DB_URL))
+    print(score_table(db_url(COURSE_ROOT)))
     print(f"\ngrading: {notebooks_graded} notebooks in {grading_seconds:.1f} s "
           f"({grading_seconds / max(notebooks_graded, 1):.2f} s per notebook: autograde, "
           "feedback, export and report, on all cores)")

@@ -2,7 +2,8 @@
 
 1. collect: submitted/<student>/<assignment>/, and first, with --from-lms, the files
    downloaded from an LMS (by nbgrader zip_collect);
-2. autograde new or changed submissions in parallel, sandboxed (course/grading.py);
+2. autograde new or changed submissions in parallel, sandboxed (course/grading.py), on
+   local worker processes or, with --scheduler, on a Dask cluster (course/distributed.py);
 3. feedback for every student; grades to grades/<assignment>.csv (a row per student);
 4. the report, reports/<assignment>/index.html (course/report.py).
 """
@@ -18,6 +19,7 @@ from course.grading import grade_class
 from course.nbgrader_commands import nbgrader
 from course.report import build_report
 from course.sandbox import sandbox_available
+from course.settings import db_url
 
 
 def collect_from_lms(root: Path, assignment: str, folder: Path) -> None:
@@ -30,6 +32,19 @@ def collect_from_lms(root: Path, assignment: str, folder: Path) -> None:
     nbgrader(root, "zip_collect", assignment, "--force")
 
 
+def settle_zero_point_tasks(gradebook: Gradebook, assignment: str) -> None:
+    """nbgrader flags a task cell for manual grading even when it is worth 0 points (a
+    prompt carrying the rubric): grade those 0, so that only real work waits for the
+    instructor in the formgrader."""
+    for submission in gradebook.assignment_submissions(assignment):
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.max_score == 0 and grade.needs_manual_grade:
+                    grade.manual_score = 0.0
+                    grade.needs_manual_grade = False
+    gradebook.db.commit()
+
+
 def progress_bar(done: int, total: int, label: str) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
@@ -40,8 +55,8 @@ def progress_bar(done: int, total: int, label: str) -> None:
 
 
 def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
-         lms_folder: str | None = None) -> int:
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+         lms_folder: str | None = None, scheduler: str | None = None) -> int:
+    with Gradebook(db_url(root)) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -57,12 +72,13 @@ def main(root: Path, assignment: str, *, workers: int | None = None, force: bool
 
     started = time.perf_counter()
     results = grade_class(root, assignment, workers=workers, force=force,
-                          progress=progress_bar)
+                          progress=progress_bar, scheduler=scheduler)
     seconds = time.perf_counter() - started
 
     grades = root / "grades" / f"{assignment}.csv"
     grades.parent.mkdir(exist_ok=True)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url(root)) as gradebook:
+        settle_zero_point_tasks(gradebook, assignment)
         NotebookColumnsExport(to=str(grades), assignment=[assignment]).export(gradebook)
     report = build_report(root, assignment)
 

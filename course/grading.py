@@ -17,13 +17,14 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.settings import COURSE_ROOT
+from course.settings import COURSE_ROOT, DB_URL_VARIABLE  # noqa: F401
 
 STAGING = ".grading/staged"  # relative to the course root; hidden from kernels
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
@@ -133,8 +134,10 @@ def _find_renamed(candidates: list, expected_ids: set):
 _api = None
 
 
-def _start_worker(root: str) -> None:
-    """Build this worker's nbgrader API once, from the course's nbgrader_config.py."""
+def _start_worker(root: str, db_url: str | None = None) -> None:
+    """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
+    `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
+    may not name it)."""
     global _api
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -143,6 +146,10 @@ def _start_worker(root: str) -> None:
     sys.path.insert(0, root)
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     config.CourseDirectory.submitted_directory = STAGING
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    # the database URL may carry a password: the kernels this worker starts do not need it
+    os.environ.pop(DB_URL_VARIABLE, None)
     coursedir = CourseDirectory(config=config)
     _api = NbGraderAPI(coursedir, config=config)
 
@@ -200,9 +207,30 @@ def save_results(root: Path, assignment: str, results: dict) -> None:
                                                            key=lambda r: r.student)], indent=1))
 
 
+@contextmanager
+def local_workers(root: Path, workers: int):
+    """Worker processes on this machine. Yields run(function, assignment, students),
+    which calls function(assignment, student) for each student in the workers and yields
+    (student, outcome or the exception that ended it) as each completes."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_start_worker, initargs=(str(root),)) as pool:
+        def run(function, assignment, students):
+            futures = {pool.submit(function, assignment, student): student
+                       for student in students}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except Exception as error:  # the worker itself died
+                    yield futures[future], error
+        yield run
+
+
 def grade_class(root: Path, assignment: str, *, workers: int | None = None,
-                force: bool = False, progress=None) -> dict:
-    """Autograde every new or changed submission of `assignment`; return all records."""
+                force: bool = False, progress=None, scheduler: str | None = None) -> dict:
+    """Autograde every new or changed submission of `assignment`; return all records.
+    With `scheduler` (a Dask scheduler's address) the Dask cluster's workers grade,
+    else `workers` processes on this machine."""
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")
                        if p.is_dir())
     previous = load_results(root, assignment)
@@ -219,21 +247,19 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                                          problems=stage_submission(root, assignment, student))
         to_grade.append(student)
 
-    workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, max(len(submitted), 1)),
-                             mp_context=context, initializer=_start_worker,
-                             initargs=(str(root),)) as pool:
-        futures = {pool.submit(grade_student, assignment, student): student
-                   for student in to_grade}
-        for done, future in enumerate(as_completed(futures), start=1):
-            student = futures[future]
+    if scheduler:
+        from course.distributed import dask_workers
+        backend = dask_workers(root, scheduler)
+    else:
+        workers = workers or os.cpu_count() or 1
+        backend = local_workers(root, min(workers, max(len(submitted), 1)))
+    with backend as run:
+        for done, (student, outcome) in enumerate(run(grade_student, assignment, to_grade),
+                                                  start=1):
             result = results[student]
-            try:
-                outcome = future.result()
-            except Exception as error:  # the worker itself died
+            if isinstance(outcome, BaseException):
                 outcome = {"success": False, "seconds": 0.0, "log": "",
-                           "error": f"{type(error).__name__}: {error}"}
+                           "error": f"{type(outcome).__name__}: {outcome}"}
             result.seconds = outcome["seconds"]
             logs = root / LOGS.format(assignment=assignment)
             logs.mkdir(parents=True, exist_ok=True)
@@ -250,14 +276,14 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                 progress(done, len(to_grade), f"graded {student}")
         # feedback for everyone: manual grades may have changed since the last run
         graded = [s for s, r in results.items() if r.status != "failed"]
-        futures = {pool.submit(feedback_for, assignment, student): student
-                   for student in graded}
-        for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
+        for done, (student, outcome) in enumerate(run(feedback_for, assignment, graded),
+                                                  start=1):
+            if isinstance(outcome, BaseException):
+                outcome = {"success": False, "error": f"{type(outcome).__name__}: {outcome}"}
             if not outcome["success"]:
-                results[futures[future]].problems.append(
+                results[student].problems.append(
                     "feedback failed: " + (outcome["error"].strip().splitlines() or ["?"])[-1])
             if progress:
-                progress(done, len(graded), f"feedback {futures[future]}")
+                progress(done, len(graded), f"feedback {student}")
     save_results(root, assignment, results)
     return results

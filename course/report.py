@@ -21,6 +21,7 @@ import nbformat  # noqa: E402
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 
 from course.grading import load_results  # noqa: E402
+from course.settings import db_url  # noqa: E402
 
 # Parts of a failure message that vary from student to student but do not change the
 # mistake: the replay seed, random shapes, counts of wrong entries.
@@ -58,7 +59,7 @@ def collect(root: Path, assignment: str) -> dict:
     maxima = {}
     failed_checks = collections.Counter()    # "notebook: grade_id" -> students failing
     messages = collections.defaultdict(set)  # common failure message -> students
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url(root)) as gradebook:
         assignment_row = gradebook.find_assignment(assignment)
         notebooks = [(n.name, n.max_score, [c.name for c in n.grade_cells])
                      for n in assignment_row.notebooks]

@@ -155,6 +155,7 @@ def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
                   # inside the sandbox the kernel's parent is bubblewrap, not the grader:
                   # without this, ipykernel would think its parent died and exit
                   "--unsetenv", "JPY_PARENT_PID",
+                  "--unsetenv", "COURSE_DB_URL",  # the gradebook's address and password
                   "--setenv", "IPYTHONDIR", str(private_dir / "ipython"),
                   "--setenv", "MPLCONFIGDIR", str(private_dir / "matplotlib"),
                   "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1"]

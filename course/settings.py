@@ -1,4 +1,24 @@
 """The course tooling's settings, in one place (nbgrader's own are in nbgrader_config.py)."""
+import os
 from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
+
+# The gradebook's database URL, if set, replaces the SQLite file in the course root
+# (nbgrader_config.py reads it, so plain nbgrader commands follow it too), e.g.
+# COURSE_DB_URL=postgresql://grader@db.example.org:5432/activations
+DB_URL_VARIABLE = "COURSE_DB_URL"
+
+
+def default_db_url(root: Path) -> str:
+    return "sqlite:///" + os.path.join(str(root), "gradebook.db")
+
+
+def db_url(root: Path = COURSE_ROOT) -> str:
+    """The gradebook URL nbgrader uses for the course in `root`: what its
+    nbgrader_config.py sets (itself following COURSE_DB_URL), loaded as nbgrader loads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    url = config.CourseDirectory.get("db_url")
+    return str(url) if url else os.environ.get(DB_URL_VARIABLE) or default_db_url(root)

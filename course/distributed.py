@@ -1,0 +1,104 @@
+"""Grade on a Dask distributed cluster instead of local worker processes.
+
+    python -m course grade a1_activations --scheduler tcp://scheduler-host:8786
+
+The grading unit is the same as on local workers (course/grading.py): `grade_student`
+and `feedback_for`, each run in a worker process that holds one nbgrader API object,
+built once per Dask worker by the `NbgraderWorker` plugin (the Dask counterpart of the
+process pool's initializer). We do not schedule anything ourselves: Dask places the
+tasks, and when a worker dies (killed, out of memory, machine lost) the scheduler gives
+the tasks it was running to the other workers. Grading a student again is harmless
+(nbgrader autograde with force replaces that student's submission in the gradebook), so
+a rerun never duplicates a grade.
+
+Every Dask worker needs the course at the same path as the machine that runs
+`python -m course grade` (a shared file system: submissions are staged there and the
+autograded notebooks written there), the course's Python packages and bubblewrap, and
+a reachable gradebook (PostgreSQL for more than one machine; see README.md). Start
+workers with one thread each (`dask worker ADDRESS --nthreads 1 --nworkers N`): a
+worker process grades one notebook at a time whatever its thread count.
+"""
+import sys
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from distributed import Client, as_completed
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from course import grading
+from course.settings import db_url
+
+PLUGIN_NAME = "course-nbgrader"
+RETRIES = 2  # a task that raises is tried again this many times (worker deaths are
+#              handled by the scheduler itself: distributed.scheduler.allowed-failures)
+CONNECT_TIMEOUT = "20s"
+
+_one_at_a_time = threading.Lock()  # the nbgrader API and os.chdir are per process
+
+
+class NbgraderWorker(WorkerPlugin):
+    """Builds the nbgrader API once in each Dask worker process, for the course in
+    `root`, writing to the gradebook `db_url` (the one the grading command chose, so a
+    worker whose environment names no database cannot write to another)."""
+
+    def __init__(self, root: str, db_url: str):
+        self.root, self.db_url = root, db_url
+
+    def setup(self, worker) -> None:
+        with _one_at_a_time:
+            grading._start_worker(self.root, self.db_url)
+
+
+def _grade(assignment: str, student: str) -> dict:
+    with _one_at_a_time:
+        return grading.grade_student(assignment, student)
+
+
+def _feedback(assignment: str, student: str) -> dict:
+    with _one_at_a_time:
+        return grading.feedback_for(assignment, student)
+
+
+TASKS = {grading.grade_student: _grade, grading.feedback_for: _feedback}
+
+
+def _worker_addresses(client: Client) -> set:
+    return set(client.scheduler_info(n_workers=-1)["workers"])
+
+
+@contextmanager
+def dask_workers(root: Path, scheduler: str, *, log=None):
+    """The workers of the Dask cluster at `scheduler`, used as grading.local_workers is:
+    yields run(function, assignment, students), which yields (student, outcome or the
+    exception that ended its task) as each task completes."""
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    with Client(scheduler, timeout=CONNECT_TIMEOUT) as client:
+        if not client.scheduler_info()["workers"]:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        client.register_plugin(NbgraderWorker(str(root), db_url(root)), name=PLUGIN_NAME)
+        run_id = uuid.uuid4().hex[:8]
+        seen = _worker_addresses(client)
+
+        def run(function, assignment, students):
+            task = TASKS[function]
+            futures = {client.submit(task, assignment, student, pure=False, retries=RETRIES,
+                                     key=f"{function.__name__}-{assignment}-{student}-{run_id}"):
+                       student for student in students}
+            for future in as_completed(futures):
+                student = futures.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as error:  # retries used up, or the task killed too many workers
+                    outcome = error
+                future.release()
+                now = _worker_addresses(client)
+                for address in sorted(seen - now):
+                    log(f"dask: worker {address} left during the run; the scheduler "
+                        "gives its tasks to the other workers")
+                seen.clear()
+                seen.update(now)
+                yield student, outcome
+
+        yield run

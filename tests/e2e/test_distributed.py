@@ -1,0 +1,297 @@
+"""Grading beyond one machine: a real Dask cluster, a real PostgreSQL gradebook.
+
+A scheduler and two worker processes run on loopback (the `dask` command line, as an
+instructor starts them); PostgreSQL runs from Debian's packages in a temporary folder on
+a free port. The class is the a1 sample students (the runaway loop left out: it only
+costs time), graded once on local processes as the reference.
+"""
+import csv
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+from sqlalchemy import create_engine, text
+
+from course import grade_command
+from course.demo import write_class_submissions
+from course.grading import grade_class, load_results
+from course.sample_class import DEMO, TESTS
+from tests.conftest import copy_course
+
+distributed = pytest.importorskip("distributed")
+
+ASSIGNMENT = "a1_activations"
+NOTEBOOKS = ("activations", "prelu")
+SAMPLES = {name: student for name, student in {**DEMO[ASSIGNMENT], **TESTS[ASSIGNMENT]}.items()
+           if name != "runaway"}
+CLASS = {**SAMPLES, "ada2": SAMPLES["ada"]}  # six students
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment(**extra) -> dict:
+    return {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            **extra}
+
+
+def run_nbgrader(root: Path, *args, db_url: str | None = None) -> None:
+    env = environment(**({"COURSE_DB_URL": db_url} if db_url else {}))
+    result = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=root, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def make_class(root: Path, db_url: str | None = None) -> Path:
+    copy_course(root)
+    run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", db_url=db_url)
+    write_class_submissions(ASSIGNMENT, CLASS, root)
+    return root
+
+
+def cell_scores(db_url: str) -> dict:
+    with Gradebook(db_url) as gradebook:
+        return {(s.student_id, n.name, g.name): (g.score, g.max_score)
+                for s in gradebook.assignment_submissions(ASSIGNMENT)
+                for n in s.notebooks for g in n.grades}
+
+
+def assert_each_student_graded_once(db_url: str) -> None:
+    """One submission per student, one grade per (student, notebook, cell), every cell
+    of every notebook present: nothing lost, nothing duplicated."""
+    engine = create_engine(db_url)
+    with engine.connect() as db:
+        submissions = db.execute(text(
+            "SELECT student.id, count(*) FROM submitted_assignment s "
+            "JOIN student ON s.student_id = student.id "
+            "JOIN assignment a ON s.assignment_id = a.id WHERE a.name = :a "
+            "GROUP BY student.id"), {"a": ASSIGNMENT}).all()
+        duplicated = db.execute(text(
+            "SELECT st.id, nb.name, cell.name, count(*) FROM grade g "
+            "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+            "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
+            "JOIN student st ON sa.student_id = st.id "
+            "JOIN notebook nb ON sn.notebook_id = nb.id "
+            "JOIN base_cell cell ON g.cell_id = cell.id "
+            "GROUP BY st.id, nb.name, cell.name HAVING count(*) > 1")).all()
+        cells = db.execute(text(
+            "SELECT count(*) FROM grade_cells gc JOIN base_cell cell ON gc.id = cell.id "
+            "JOIN notebook nb ON cell.notebook_id = nb.id "
+            "JOIN assignment a ON nb.assignment_id = a.id WHERE a.name = :a"),
+            {"a": ASSIGNMENT}).scalar()
+        grades = db.execute(text("SELECT count(*) FROM grade")).scalar()
+    engine.dispose()
+    assert dict(submissions) == {student: 1 for student in CLASS}
+    assert duplicated == []
+    assert grades == cells * len(CLASS)
+
+
+# ---- a Dask cluster on loopback -------------------------------------------------------
+class DaskCluster:
+    """`dask scheduler` and `dask worker` processes, as an instructor starts them."""
+
+    def __init__(self, root: Path, workers: int = 2):
+        port = free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        env = environment(PYTHONPATH=str(root))
+        dask = str(VENV_BIN / "dask")
+        self.scheduler = subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # no nanny: a killed worker stays dead, its tasks must go to the other one
+        self.workers = [subprocess.Popen(
+            [dask, "worker", self.address, "--nthreads", "1", "--no-nanny",
+             "--host", "127.0.0.1", "--no-dashboard"],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(workers)]
+        with distributed.Client(self.address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+            self.pids = client.run(os.getpid)  # {worker address: process id}
+
+    def close(self) -> None:
+        for process in [*self.workers, self.scheduler]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.workers, self.scheduler]:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# ---- a PostgreSQL server in a temporary folder -----------------------------------------
+class PostgresServer:
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+        self.folder = Path(tempfile.mkdtemp(prefix="course-pg-"))
+        self.port = free_port()
+        # PostgreSQL refuses to run as root: then run it as the 'postgres' user
+        self.prefix = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+            self.prefix = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+                           "--clear-groups"]
+        data = self.folder / "data"
+        self._run("initdb", "-D", str(data), "-U", "grader", "--auth=trust",
+                  "--encoding=UTF8", "--locale=C")
+        self._run("pg_ctl", "-D", str(data), "-l", str(self.folder / "log"), "-w",
+                  "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} "
+                        f"-c unix_socket_directories={self.folder} -c max_connections=100",
+                  "start")
+        self.data = data
+
+    def _run(self, program: str, *args: str) -> None:
+        result = subprocess.run([*self.prefix, str(self.bin_dir / program), *args],
+                                capture_output=True, text=True, cwd=self.folder)
+        assert result.returncode == 0, f"{program}: {result.stdout}{result.stderr}"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://grader@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        engine = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as db:
+            db.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return self.url(name)
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb): "
+                    "install Debian's 'postgresql' package, as .ci/run does")
+    pytest.importorskip("psycopg")
+    server = PostgresServer(bin_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The class graded on local worker processes into SQLite: the scores to match."""
+    root = make_class(tmp_path_factory.mktemp("local") / "course")
+    results = grade_class(root, ASSIGNMENT, workers=2)
+    assert {r.status for r in results.values()} == {"graded"}
+    return cell_scores(f"sqlite:///{root / 'gradebook.db'}")
+
+
+# ---- the tests --------------------------------------------------------------------------
+def test_dask_cluster_grades_like_local_workers(reference, tmp_path):
+    """Does a class graded through a real Dask cluster (a scheduler and two worker
+    processes) get the same cell scores, records and files as on local workers?"""
+    root = make_class(tmp_path / "course")
+    cluster = DaskCluster(root)
+    try:
+        results = grade_class(root, ASSIGNMENT, scheduler=cluster.address)
+    finally:
+        cluster.close()
+    assert set(results) == set(CLASS)
+    assert {r.status for r in results.values()} == {"graded"}
+    assert all(r.seconds > 0 for r in results.values())
+    assert results["faker"].problems == [] and results["ada"].problems == []
+    assert cell_scores(f"sqlite:///{root / 'gradebook.db'}") == reference
+    for student in CLASS:
+        for notebook in NOTEBOOKS:
+            assert (root / "feedback" / student / ASSIGNMENT / f"{notebook}.html").exists()
+        assert (root / ".grading" / ASSIGNMENT / "logs" / f"{student}.log").exists()
+
+
+def test_a_killed_worker_loses_nothing_on_postgres(reference, postgres, tmp_path, capsys):
+    """With the gradebook on PostgreSQL and one of two Dask workers killed (SIGKILL) while
+    it grades, is every student graded exactly once, with the reference scores, and do the
+    run's records, the grades CSV and `nbgrader export` all say so?"""
+    db_url = postgres.create_database("killed")
+    root = make_class(tmp_path / "course", db_url)
+    cluster = DaskCluster(root)
+    try:
+        os.environ["COURSE_DB_URL"] = db_url  # as an instructor would export it
+        outcome = {}
+        grading = threading.Thread(target=lambda: outcome.update(
+            code=grade_command.main(root, ASSIGNMENT, scheduler=cluster.address)))
+        grading.start()
+        victim = None
+        with distributed.Client(cluster.address) as client:
+            deadline = time.monotonic() + 180
+            while victim is None and time.monotonic() < deadline and grading.is_alive():
+                busy = [address for address, keys in client.processing().items()
+                        if any(str(key).startswith("grade_student") for key in keys)]
+                # kill once a grading task has been running a moment, so it dies mid-task
+                if busy:
+                    time.sleep(2)
+                    busy = [address for address, keys in client.processing().items()
+                            if any(str(key).startswith("grade_student") for key in keys)]
+                    if busy:
+                        victim = busy[0]
+                        os.kill(cluster.pids[victim], signal.SIGKILL)
+                time.sleep(0.2)
+        grading.join(timeout=600)
+    finally:
+        os.environ.pop("COURSE_DB_URL", None)
+        cluster.close()
+    assert victim is not None, "no worker was ever busy grading"
+    assert not grading.is_alive() and outcome["code"] == 0
+    printed = capsys.readouterr()
+    assert f"worker {victim} left during the run" in printed.err
+    assert f"{len(CLASS)} graded, 0 unchanged, 0 failed" in printed.out
+    results = load_results(root, ASSIGNMENT)
+    assert {r.status for r in results.values()} == {"graded"} and set(results) == set(CLASS)
+    assert not (root / "gradebook.db").exists()  # everything went to PostgreSQL
+    assert_each_student_graded_once(db_url)
+    assert cell_scores(db_url) == reference
+    # the grades CSV of the grade command and plain `nbgrader export` read PostgreSQL too
+    totals = {}
+    for student in CLASS:
+        totals[student] = {nb: sum(score for (s, n, _), (score, _) in reference.items()
+                                   if s == student and n == nb) for nb in NOTEBOOKS}
+    run_nbgrader(root, "export", "--to", str(tmp_path / "export.csv"), db_url=db_url)
+    for path in (root / "grades" / f"{ASSIGNMENT}.csv", tmp_path / "export.csv"):
+        with open(path, newline="") as file:
+            rows = {row["student_id"]: row for row in csv.DictReader(file)}
+        assert set(rows) == set(CLASS)
+        for student in CLASS:
+            for notebook in NOTEBOOKS:
+                assert float(rows[student][f"{ASSIGNMENT}/{notebook}"]) == \
+                    totals[student][notebook]
+    assert (root / "reports" / ASSIGNMENT / "index.html").exists()
+
+
+def test_many_concurrent_workers_neither_lose_nor_duplicate_grades(reference, postgres,
+                                                                   tmp_path, monkeypatch):
+    """Six worker processes grading six students at once, each writing its own
+    transactions to PostgreSQL: is every grade there exactly once, with the reference
+    scores?"""
+    db_url = postgres.create_database("many")
+    root = make_class(tmp_path / "course", db_url)
+    monkeypatch.setenv("COURSE_DB_URL", db_url)
+    results = grade_class(root, ASSIGNMENT, workers=len(CLASS))
+    assert {r.status for r in results.values()} == {"graded"}
+    assert_each_student_graded_once(db_url)
+    assert cell_scores(db_url) == reference
