@@ -113,7 +113,8 @@ def other_ways(reference):
                 "    d3 = ((sigmoid(logits) - y) / len(y))[:, None]\n"
                 "    d2 = activation_backward(z2, d3 @ W3, activation)\n"
                 "    d1 = activation_backward(z1, d2 @ W2, activation)\n"
-                "    grads = [(d1.T @ X, d1.sum(0)), (d2.T @ a1, d2.sum(0)), (d3.T @ a2, d3.sum(0))]\n"
+                "    grads = [(d1.T @ X, d1.sum(0)), (d2.T @ a1, d2.sum(0)),\n"
+                "             (d3.T @ a2, d3.sum(0))]\n"
                 "    return [(W - learning_rate * dW, b - learning_rate * db)\n"
                 "            for (W, b), (dW, db) in zip(layers, grads)], loss"),
             "written_answer": DEE_ANSWER,

@@ -26,10 +26,14 @@ def build():
             **How you are graded.** `dead_neuron_fraction` is checked on random
             pre-activations drawn at grading time. Your fix is graded by its outcome:
             the network of section 3, with your configuration, is trained {checks.TRIALS}
-            times on freshly drawn data and initial weights, and each time at most
-            {dead_bound} of its hidden units may be dead after training and its accuracy
-            on fresh test data must reach {accuracy_bound}. Any change that achieves this
-            earns the points. Run the notebook top to bottom before you submit.
+            times on freshly drawn data and initial weights, and in at least
+            {checks.REQUIRED} of them at most {dead_bound} of its hidden units may be dead
+            after training and its accuracy on fresh test data must reach
+            {accuracy_bound}. Any change that achieves this earns the points.
+
+            A test cell that passes prints nothing. *Run All* stops at the first test
+            that fails, so while you work, run the cells below it with Shift+Enter. Before
+            you submit, restart the kernel and run the notebook top to bottom.
         """),
         given("setup", """
             %matplotlib inline
@@ -72,7 +76,7 @@ def build():
                           [-0.5, -1.0, 0.0, 0.5],
                           [-2.0, -1.0, 0.0, -1.0]])
             assert np.isclose(dead_neuron_fraction(Z), 0.5), \\
-                "units 0 and 2 are dead (unit 2 is exactly 0 everywhere), units 1 and 3 fire once: 2 of 4"
+                "units 0 and 2 are dead (2 is exactly 0 everywhere), 1 and 3 fire once: 2 of 4"
         """, hidden=f"""
             from {GRADERS} import check_dead_neuron_fraction_values
             check_dead_neuron_fraction_values(dead_neuron_fraction)
@@ -114,11 +118,13 @@ def build():
         code("""
             dying = train_network(DYING_CONFIG, np.random.default_rng(0))
             print(f"loss: {dying['losses'][0]:.4f} at the start, {dying['losses'][-1]:.4f} after "
-                  f"{len(dying['losses'])} epochs (log 2 = {math.log(2):.4f}: the loss of always answering 1/2)")
-            print(f"test accuracy: {held_out_accuracy(DYING_CONFIG, dying, np.random.default_rng(100)):.1%}")
+                  f"{len(dying['losses'])} epochs")
+            print(f"(log 2 = {math.log(2):.4f} is the loss of always answering 1/2)")
+            dying_accuracy = held_out_accuracy(DYING_CONFIG, dying, np.random.default_rng(100))
+            print(f"test accuracy: {dying_accuracy:.1%}")
             try:
-                print(f"dead hidden units: {dead_neuron_fraction(dying['Z_start']):.0%} at the start, "
-                      f"{dead_neuron_fraction(dying['Z_end']):.0%} after training")
+                print(f"dead hidden units: {dead_neuron_fraction(dying['Z_start']):.0%} at the "
+                      f"start, {dead_neuron_fraction(dying['Z_end']):.0%} after training")
             except NotImplementedError:
                 print("Implement dead_neuron_fraction above to count the dead units.")
         """),
@@ -138,7 +144,8 @@ def build():
             logits, cache = forward(layers, X, hidden)
             grads = backward(layers, cache, (sigmoid(logits) - y) / len(y), hidden_backward)
             for index, (dW, db) in enumerate(grads, start=1):
-                print(f"layer {index}: largest |gradient| of W {np.abs(dW).max():.3g}, of b {np.abs(db).max():.3g}")
+                print(f"layer {index}: largest |gradient| of W {np.abs(dW).max():.3g}, "
+                      f"of b {np.abs(db).max():.3g}")
         """),
 
         markdown(f"""
@@ -150,7 +157,8 @@ def build():
             accuracy on fresh test data, on any draw of data and initial weights. Change
             what you think is the cause (the initial weights or biases, the activation's
             leak, the learning rate...) and say why in a comment. The cell after it tries
-            your configuration on three draws, as the grader does on three others.
+            your configuration on three draws; the grader tries it on {checks.TRIALS}
+            others.
         """),
         solution("fixed_config", ref.fixed_config),
         code("""
@@ -159,12 +167,15 @@ def build():
                 for seed in (0, 1, 2):
                     rng = np.random.default_rng(seed)
                     result = train_network(config, rng)
-                    dead, test_set_accuracy = dead_neuron_fraction(result["Z_end"]), held_out_accuracy(config, result, rng)
-                    verdict = "passes" if dead <= MAX_DEAD_FRACTION and test_set_accuracy >= MIN_TEST_ACCURACY else "FAILS"
-                    print(f"draw {seed}: {dead:.0%} dead, test accuracy {test_set_accuracy:.1%} -> {verdict}")
+                    dead = dead_neuron_fraction(result["Z_end"])
+                    test_set_accuracy = held_out_accuracy(config, result, rng)
+                    works = dead <= MAX_DEAD_FRACTION and test_set_accuracy >= MIN_TEST_ACCURACY
+                    print(f"draw {seed}: {dead:.0%} dead, test accuracy {test_set_accuracy:.1%} "
+                          f"-> {'passes' if works else 'FAILS'}")
                 fig, ax = plt.subplots(figsize=(7, 3.5))
                 ax.plot(dying["losses"], label="DYING_CONFIG")
-                ax.plot(train_network(config, np.random.default_rng(0))["losses"], label="your fixed_config")
+                fixed = train_network(config, np.random.default_rng(0))
+                ax.plot(fixed["losses"], label="your fixed_config")
                 ax.set_xlabel("epoch"); ax.set_ylabel("training loss"); ax.set_yscale("log")
                 ax.grid(alpha=0.3); ax.legend(); ax.set_title("Training loss, draw 0")
                 plt.show()
@@ -172,7 +183,8 @@ def build():
                 print("Implement dead_neuron_fraction and fixed_config above to try your fix.")
         """),
         hidden_check("test_fixed_config", 3,
-                     f"on {checks.TRIALS} fresh draws of data and weights, at most {dead_bound} "
-                     f"of the hidden units dead and at least {accuracy_bound} test accuracy.",
+                     f"in at least {checks.REQUIRED} of {checks.TRIALS} fresh draws of data and "
+                     f"weights, at most {dead_bound} of the hidden units dead and at least "
+                     f"{accuracy_bound} test accuracy.",
                      GRADERS, "check_fixed_config", "fixed_config"),
     ])

@@ -27,7 +27,10 @@ def build():
             distribution of He's initialisation within what chance allows, be drawn from
             the generator `rng` you are given, and keep a {checks.DEPTH}-layer ReLU
             network's signal within a factor {checks.SIZE_FACTOR} of its input's size.
-            Run the notebook top to bottom (*Run → Run All Cells*) before you submit.
+
+            A test cell that passes prints nothing. *Run All* stops at the first test
+            that fails, so while you work, run the cells below it with Shift+Enter. Before
+            you submit, restart the kernel and run the notebook top to bottom.
         """),
         given("setup", """
             %matplotlib inline
@@ -38,9 +41,9 @@ def build():
         markdown("""
             ## 1. How the variance travels through a layer
 
-            A unit of a layer adds up its `fan_in` inputs: zᵢ = Σⱼ Wᵢⱼ aⱼ. When the
-            weights are independent, with mean 0 and variance Var(w), and independent of
-            the inputs,
+            A unit of a layer adds up its `fan_in` inputs: $z_i = \\sum_j W_{ij} a_j$.
+            When the weights are independent, with mean 0 and variance Var(w), and
+            independent of the inputs,
 
             $$\\operatorname{Var}(z_i) = \\text{fan\\_in} \\cdot \\operatorname{Var}(w) \\cdot \\mathbb{E}[a_j^2].$$
 
@@ -77,7 +80,8 @@ def build():
             for name, init, variance in (("LeCun", lecun_init, 1 / fan_in),
                                          ("Glorot", glorot_init, 2 / (fan_in + fan_out))):
                 W = init(fan_in, fan_out, rng)
-                print(f"{name:6s} shape {W.shape}: std {W.std():.4f}, formula {np.sqrt(variance):.4f}")
+                print(f"{name:6s} shape {W.shape}: std {W.std():.4f}, "
+                      f"formula {np.sqrt(variance):.4f}")
             print("for a square layer (fan_in = fan_out = n), Glorot's 2/(n + n) is LeCun's 1/n")
         """),
 
@@ -92,7 +96,8 @@ def build():
         tests("test_he_init_shape", 1, visible="""
             W = he_init(3, 5, np.random.default_rng(0))
             assert isinstance(W, np.ndarray), "he_init should return a NumPy array"
-            assert W.shape == (5, 3), "he_init(fan_in=3, fan_out=5, rng) should have shape (fan_out, fan_in) = (5, 3)"
+            assert W.shape == (5, 3), \\
+                "he_init(fan_in=3, fan_out=5, rng) should have shape (fan_out, fan_in) = (5, 3)"
         """, hidden=f"""
             from {GRADERS} import check_he_init_shape
             check_he_init_shape(he_init)
@@ -100,7 +105,8 @@ def build():
         tests("test_he_init_statistics", 2, visible="""
             W = he_init(400, 300, np.random.default_rng(1))
             assert abs(W.mean()) < 0.01, "the entries should average 0"
-            assert abs(W.std() / np.sqrt(2 / 400) - 1) < 0.02, "the entries' standard deviation should be sqrt(2/fan_in)"
+            assert abs(W.std() / np.sqrt(2 / 400) - 1) < 0.02, \\
+                "the entries' standard deviation should be sqrt(2/fan_in)"
         """, hidden=f"""
             from {GRADERS} import check_he_init_statistics
             check_he_init_statistics(he_init)
@@ -128,7 +134,7 @@ def build():
 
             By the formula of section 1, with Var(w) = g/fan_in each ReLU layer
             multiplies the mean square by g/2 on average, so after L layers the size is
-            multiplied by about (g/2)^(L/2): constant for He's g = 2, shrinking for
+            multiplied by about $(g/2)^{{L/2}}$: constant for He's g = 2, shrinking for
             LeCun's g = 1 and growing for g = 3.
         """),
         given("experiment", sources(ref.activation_sizes)),
@@ -139,7 +145,8 @@ def build():
 
 
             rng = np.random.default_rng(2)
-            curves = {"LeCun, Var(w) = 1/fan_in": lecun_init, "too large, Var(w) = 3/fan_in": too_large_init,
+            curves = {"LeCun, Var(w) = 1/fan_in": lecun_init,
+                      "too large, Var(w) = 3/fan_in": too_large_init,
                       "He, Var(w) = 2/fan_in (yours)": he_init}
             fig, ax = plt.subplots(figsize=(7, 4))
             for label, init in curves.items():
@@ -149,12 +156,15 @@ def build():
                     print("Implement he_init above to see its curve.")
                     continue
                 ax.semilogy(sizes / sizes[0], "o-", markersize=3, label=label)
-                print(f"{label:30s} size after layer {len(sizes) - 1}: {sizes[-1] / sizes[0]:.3g} × the input's")
-            ax.axhspan(1 / 16, 16, color="grey", alpha=0.15, label="within a factor 16 (graded for He)")
+                print(f"{label:30s} size after layer {len(sizes) - 1}: "
+                      f"{sizes[-1] / sizes[0]:.3g} × the input's")
+            ax.axhspan(1 / 16, 16, color="grey", alpha=0.15,
+                       label="within a factor 16 (graded for He)")
             ax.set_xlabel("layer"); ax.set_ylabel("size of the activations / size of the input")
             ax.grid(alpha=0.3); ax.legend(); ax.set_title("The signal through 30 ReLU layers")
             plt.show()
-            print(f"predicted after 30 layers: LeCun (1/2)^15 = {0.5 ** 15:.3g}, too large (3/2)^15 = {1.5 ** 15:.3g}")
+            print(f"predicted after 30 layers: LeCun (1/2)^15 = {0.5 ** 15:.3g}, "
+                  f"too large (3/2)^15 = {1.5 ** 15:.3g}")
         """),
         markdown(f"""
             With He's variance the signal keeps its size, up to the wobble of random

@@ -38,8 +38,11 @@ def build():
             `train_step` is checked against a numerical gradient of the loss on a random
             network, and by training networks with it on fresh data, which must end as
             well as with a working step. The written answer at the end is graded by
-            hand. Run the notebook top to bottom before you submit: the whole experiment
-            takes a few seconds.
+            hand. The whole experiment takes a few seconds.
+
+            A test cell that passes prints nothing. *Run All* stops at the first test
+            that fails, so while you work, run the cells below it with Shift+Enter. Before
+            you submit, restart the kernel and run the notebook top to bottom.
         """),
         given("setup", """
             %matplotlib inline
@@ -60,8 +63,10 @@ def build():
         code("""
             X_demo, y_demo = make_moons(200, 0.2, np.random.default_rng(0))
             fig, ax = plt.subplots(figsize=(5, 3.5))
-            ax.scatter(X_demo[:, 0], X_demo[:, 1], c=y_demo, cmap="coolwarm", s=15, edgecolors="k", linewidths=0.3)
-            ax.set_aspect("equal"); ax.grid(alpha=0.3); ax.set_title("Two moons: 200 points, noise 0.2, seed 0")
+            ax.scatter(X_demo[:, 0], X_demo[:, 1], c=y_demo, cmap="coolwarm", s=15,
+                       edgecolors="k", linewidths=0.3)
+            ax.set_aspect("equal"); ax.grid(alpha=0.3)
+            ax.set_title("Two moons: 200 points, noise 0.2, seed 0")
             plt.show()
         """),
 
@@ -104,14 +109,16 @@ def build():
         solution("activation_backward", ref.activation_backward),
         tests("test_activation_backward_sigmoid", 2, visible="""
             grad_z = activation_backward(np.array([0.0, 2.0]), np.array([1.0, 3.0]), "sigmoid")
-            assert np.allclose(grad_z, [0.25, 3 * 0.104994]), "σ′(0) = 0.25 and σ′(2) = 0.105, times grad_output"
+            assert np.allclose(grad_z, [0.25, 3 * 0.104994]), \\
+                "σ′(0) = 0.25 and σ′(2) = 0.105, times grad_output"
         """, hidden=f"""
             from {GRADERS} import check_activation_backward_sigmoid
             check_activation_backward_sigmoid(activation_backward)
         """),
         tests("test_activation_backward_relu", 1, visible="""
-            grad_z = activation_backward(np.array([-1.0, 0.0, 2.0]), np.array([5.0, 5.0, 5.0]), "relu")
-            assert np.allclose(grad_z, [0.0, 0.0, 5.0]), "relu passes grad_output where z > 0 only (not at z = 0)"
+            grad_z = activation_backward(np.array([-1.0, 0.0, 2.0]), np.full(3, 5.0), "relu")
+            assert np.allclose(grad_z, [0.0, 0.0, 5.0]), \\
+                "relu passes grad_output where z > 0 only (not at z = 0)"
         """, hidden=f"""
             from {GRADERS} import check_activation_backward_relu
             check_activation_backward_relu(activation_backward)
@@ -124,7 +131,8 @@ def build():
 
             1. `forward` with `lambda z: hidden_activation(z, activation)`, and the loss
                of the current layers;
-            2. the gradient at the logits. For L = mean(log(1 + e^logit) − y·logit),
+            2. the gradient at the logits. For the mean cross-entropy
+               $L = \\frac{1}{n}\\sum_i \\bigl(\\log(1 + e^{\\text{logit}_i}) - y_i\\,\\text{logit}_i\\bigr)$,
 
                $$\\frac{\\partial L}{\\partial\\,\\text{logit}_i} = \\frac{\\sigma(\\text{logit}_i) - y_i}{n};$$
 
@@ -140,7 +148,8 @@ def build():
             start = init_layers(SIZES, INIT_GAIN["relu"], np.random.default_rng(0))
             X_small, y_small = make_moons(20, 0.2, np.random.default_rng(1))
             stepped, _ = train_step(start, X_small, y_small, "relu", 0.1)
-            assert len(stepped) == 3 and all(W.shape == W0.shape for (W, _), (W0, _) in zip(stepped, start)), \\
+            assert len(stepped) == 3 and all(
+                np.shape(W) == W0.shape for (W, _), (W0, _) in zip(stepped, start)), \\
                 "train_step should return three (W, b) pairs of the layers' shapes"
             relu = lambda z: hidden_activation(z, "relu")
             assert binary_cross_entropy(forward(stepped, X_small, relu)[0], y_small) \\
@@ -178,7 +187,8 @@ def build():
                     for index, ((W, b), (W_new, b_new)) in enumerate(zip(start, stepped)):
                         def loss_of_W(W_value):
                             changed = start[:index] + [(W_value, b)] + start[index + 1:]
-                            logits, _ = forward(changed, X_check, lambda z: hidden_activation(z, activation))
+                            logits, _ = forward(changed, X_check,
+                                                lambda z: hidden_activation(z, activation))
                             return binary_cross_entropy(logits, y_check)
                         numeric = numerical_gradient(loss_of_W, W)
                         used = (W - W_new) / 0.1
@@ -208,14 +218,16 @@ def build():
                         for seed in SEEDS for activation in ACTIVATIONS}
                 print(f"learning rate {learning_rate}, 3000 epochs "
                       f"({len(runs)} networks trained in {time.perf_counter() - started:.1f} s)")
-                print(f"{'seed':>6} | {'sigmoid loss':>12} {'accuracy':>9} | {'relu loss':>9} {'accuracy':>9}")
+                print(f"{'seed':>6} | {'sigmoid loss':>12} {'accuracy':>9} | "
+                      f"{'relu loss':>9} {'accuracy':>9}")
                 for seed in SEEDS:
                     sigmoid_run, relu_run = runs["sigmoid", seed], runs["relu", seed]
                     print(f"{seed:>6} | {sigmoid_run['loss']:12.3f} {sigmoid_run['accuracy']:9.1%} | "
                           f"{relu_run['loss']:9.3f} {relu_run['accuracy']:9.1%}")
                 means = {(activation, key): np.mean([runs[activation, seed][key] for seed in SEEDS])
                          for activation in ACTIVATIONS for key in ("loss", "accuracy")}
-                print(f"{'mean':>6} | {means['sigmoid', 'loss']:12.3f} {means['sigmoid', 'accuracy']:9.1%} | "
+                print(f"{'mean':>6} | {means['sigmoid', 'loss']:12.3f} "
+                      f"{means['sigmoid', 'accuracy']:9.1%} | "
                       f"{means['relu', 'loss']:9.3f} {means['relu', 'accuracy']:9.1%}")
                 return runs
 
@@ -239,10 +251,12 @@ def build():
             if results:
                 fig, ax = plt.subplots(figsize=(7, 4))
                 for (activation, seed), run in results.items():
-                    ax.plot(run["losses"], color="tab:orange" if activation == "sigmoid" else "tab:blue",
-                            alpha=0.8, label=activation if seed == 0 else None)
+                    colour = "tab:orange" if activation == "sigmoid" else "tab:blue"
+                    ax.plot(run["losses"], color=colour, alpha=0.8,
+                            label=activation if seed == 0 else None)
                 ax.set_yscale("log"); ax.set_xlabel("epoch"); ax.set_ylabel("training loss")
-                ax.grid(alpha=0.3); ax.legend(); ax.set_title("Loss curves, seeds 0-4, learning rate 0.1")
+                ax.grid(alpha=0.3); ax.legend()
+                ax.set_title("Loss curves, seeds 0-4, learning rate 0.1")
                 plt.show()
             else:
                 print("Run the experiment above first.")
@@ -258,9 +272,10 @@ def build():
                 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
                 for ax, activation in zip(axes, ACTIVATIONS):
                     run = results[activation, 0]
-                    logits, _ = forward(run["layers"], grid, lambda z: hidden_activation(z, activation))
-                    ax.contourf(grid_x, grid_y, (logits > 0).reshape(grid_x.shape), levels=[-0.5, 0.5, 1.5],
-                                cmap="coolwarm", alpha=0.3)
+                    logits, _ = forward(run["layers"], grid,
+                                        lambda z: hidden_activation(z, activation))
+                    ax.contourf(grid_x, grid_y, (logits > 0).reshape(grid_x.shape),
+                                levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.3)
                     ax.scatter(run["X"][:, 0], run["X"][:, 1], c=run["y"], cmap="coolwarm", s=12,
                                edgecolors="k", linewidths=0.3)
                     ax.set_title(f"{activation}: training accuracy {run['accuracy']:.1%}")
@@ -286,9 +301,12 @@ def build():
                 \"\"\"Per hidden layer: (mean of a, std of a, largest |z|, mean slope).\"\"\"
                 _, (inputs, pre_activations) = forward(run["layers"], run["X"],
                                                        lambda z: hidden_activation(z, activation))
-                return [(hidden_activation(z, activation).mean(), hidden_activation(z, activation).std(),
-                         np.abs(z).max(), activation_backward(z, np.ones_like(z), activation).mean())
-                        for z in pre_activations[:-1]]
+                statistics = []
+                for z in pre_activations[:-1]:
+                    a = hidden_activation(z, activation)
+                    slopes = activation_backward(z, np.ones_like(z), activation)
+                    statistics.append((a.mean(), a.std(), np.abs(z).max(), slopes.mean()))
+                return statistics
 
 
             def first_to_last_gradient(activation, seed):
@@ -303,11 +321,15 @@ def build():
 
 
             if results:
-                print(f"{'':8s} {'layer':>5} {'mean a':>7} {'std a':>7} {'max |z|':>8} {'mean slope':>10}")
+                print(f"{'':8s} {'layer':>5} {'mean a':>7} {'std a':>7} {'max |z|':>8} "
+                      f"{'mean slope':>10}")
                 for activation in ACTIVATIONS:
-                    per_seed = np.array([hidden_statistics(results[activation, seed], activation) for seed in SEEDS])
-                    for layer, (mean_a, std_a, largest_z, slope) in enumerate(per_seed.mean(axis=0), start=1):
-                        print(f"{activation:8s} {layer:>5} {mean_a:7.2f} {std_a:7.2f} {largest_z:8.1f} {slope:10.3f}")
+                    per_seed = np.array([hidden_statistics(results[activation, seed], activation)
+                                         for seed in SEEDS])
+                    for layer, row in enumerate(per_seed.mean(axis=0), start=1):
+                        mean_a, std_a, largest_z, slope = row
+                        print(f"{activation:8s} {layer:>5} {mean_a:7.2f} {std_a:7.2f} "
+                              f"{largest_z:8.1f} {slope:10.3f}")
                 for activation in ACTIVATIONS:
                     ratios = [first_to_last_gradient(activation, seed) for seed in SEEDS]
                     print(f"{activation}: at the start, |gradient of W1| / |gradient of W3| = "

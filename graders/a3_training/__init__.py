@@ -1,0 +1,1 @@
+"""Hidden checks of assignment a3_training."""

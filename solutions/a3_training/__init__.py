@@ -1,0 +1,1 @@
+"""Reference solutions of assignment a3_training."""
