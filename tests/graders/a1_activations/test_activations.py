@@ -14,13 +14,12 @@ import pytest
 from scipy import special, stats
 
 from graders.a1_activations import activations as checks
-from graders.compare import GradingError
 from solutions.a1_activations import activations as ref
+from tests.graders.verdicts import PASSES, assert_verdict, failure_message
 
 NAMES = ["sigmoid", "sigmoid_derivative", "tanh_derivative", "relu", "relu_derivative",
          "leaky_relu", "leaky_relu_derivative", "softplus", "softmax", "gelu", "selu"]
 KINDS = ["values", "edge_cases"]
-PASSES = None  # the verdict of a check that accepts the answer
 LAMBDA, ALPHA = ref.SELU_LAMBDA, ref.SELU_ALPHA
 
 
@@ -35,20 +34,6 @@ def grader_seed(request, monkeypatch):
 # ---- helpers --------------------------------------------------------------------------
 def check(name, kind):
     return getattr(checks, f"check_{name}_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES, a substring the failure message must contain, or a tuple of
-    substrings of which it must contain one (when the inputs decide which failure comes
-    first)."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    message = str(failure.value)
-    hints = hint if isinstance(hint, tuple) else (hint,)
-    assert any(h in message for h in hints), f"{hints!r} not in {message!r}"
 
 
 def floats(z):
@@ -527,12 +512,6 @@ def hidden_numbers(name, spy):
     for args, kwargs in spy.calls:
         numbers.extend(np.ravel(getattr(ref, name)(*args, **kwargs)))
     return numbers
-
-
-def failure_message(check_fn, answer):
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    return str(failure.value)
 
 
 MESSAGE_CASES = [

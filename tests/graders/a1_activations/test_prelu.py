@@ -16,11 +16,11 @@ import pytest
 from graders.a1_activations import prelu as checks
 from graders.compare import GradingError
 from solutions.a1_activations import prelu as ref
+from tests.graders.verdicts import PASSES, assert_verdict, failure_message
 
 GRADIENT_CHECKS = ["values", "eps"]
 LAYER_CHECKS = ["forward_scalar", "forward_channels", "backward_grad_z",
                 "grad_alpha_scalar", "grad_alpha_channels", "backward_numerically"]
-PASSES = None  # the verdict of a check that accepts the answer
 
 
 @pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
@@ -38,16 +38,6 @@ def gradient_check(kind):
 
 def layer_check(kind):
     return getattr(checks, f"check_prelu_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES or a substring the failure message must contain."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    assert hint in str(failure.value)
 
 
 def per_check(table, check_names):
@@ -535,12 +525,6 @@ def renderings(value):
     value = abs(float(value))
     forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
     return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
-
-
-def failure_message(check_fn, answer):
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    return str(failure.value)
 
 
 SPIED = [pytest.param(gradient_check("values"), spy_gradient, id="numerical_gradient")]

@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 
 from graders.a2_nonlinearity import linear_collapse as checks
-from graders.compare import GradingError
 from solutions.a2_nonlinearity import linear_collapse as ref
+from tests.graders.verdicts import PASSES, assert_verdict, failure_message
 
 LINEAR_CHECKS = ["weights", "bias"]
 STACK_CHECKS = ["values", "one_layer", "ten_layers"]
-PASSES = None  # the verdict of a check that accepts the answer
 
 
 @pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
@@ -36,18 +35,6 @@ def linear_check(kind):
 
 def stack_check(kind):
     return getattr(checks, f"check_collapse_stack_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES, a substring the failure message must contain, or a tuple of
-    substrings of which it must contain one (when the drawn inputs decide which)."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    hints = hint if isinstance(hint, tuple) else (hint,)
-    assert any(h in str(failure.value) for h in hints), f"{hints!r} not in {failure.value}"
 
 
 def per_check(table, check_names):
@@ -461,12 +448,6 @@ def renderings(value):
     value = abs(float(value))
     forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
     return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
-
-
-def failure_message(check_fn, answer):
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    return str(failure.value)
 
 
 SPIED = [pytest.param(linear_check(kind), spy_linear, id=f"collapse_linear-{kind}")

@@ -16,9 +16,9 @@ from scipy import linalg
 from graders.a2_nonlinearity import xor as checks
 from graders.compare import GradingError
 from solutions.a2_nonlinearity import xor as ref
+from tests.graders.verdicts import PASSES, failure_message
 
 WEIGHT_CHECKS = ["shapes", "outputs"]
-PASSES = None  # the verdict of a check that accepts the answer
 
 
 @pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
@@ -369,12 +369,6 @@ def renderings(value):
     value = abs(float(value))
     forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
     return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
-
-
-def failure_message(check_fn, answer):
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    return str(failure.value)
 
 
 SPIED = [pytest.param(checks.check_fit_affine_values, spy_fit, id="fit_affine"),

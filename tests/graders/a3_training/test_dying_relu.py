@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 
 from graders.a3_training import dying_relu as checks
-from graders.compare import GradingError
 from solutions.a3_training import dying_relu as ref
+from tests.graders.verdicts import PASSES, assert_verdict
 
 KINDS = ["values", "edge_cases"]
-PASSES = None  # the verdict of a check that accepts the answer
 SEEDS = [pytest.param(seed, id=f"seed{seed}") for seed in (7, 2024, 31337)]
 
 
@@ -27,18 +26,6 @@ def grader_seed(request, monkeypatch):
 
 def check(kind):
     return getattr(checks, f"check_dead_neuron_fraction_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES, a substring the failure message must contain, or a tuple of
-    substrings of which it must contain one."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    hints = hint if isinstance(hint, tuple) else (hint,)
-    assert any(h in str(failure.value) for h in hints), f"{hints!r} not in {failure.value}"
 
 
 def per_check(table):

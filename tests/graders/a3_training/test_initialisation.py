@@ -12,9 +12,9 @@ from scipy import stats
 from graders.a3_training import initialisation as checks
 from graders.compare import GradingError
 from solutions.a3_training import initialisation as ref
+from tests.graders.verdicts import PASSES, assert_verdict
 
 KINDS = ["shape", "statistics", "uses_rng", "deep_network"]
-PASSES = None  # the verdict of a check that accepts the answer
 
 
 @pytest.fixture(autouse=True, params=[7, 2024], ids=lambda seed: f"seed{seed}")
@@ -27,18 +27,6 @@ def grader_seed(request, monkeypatch):
 
 def check(kind):
     return getattr(checks, f"check_he_init_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES, a substring the failure message must contain, or a tuple of
-    substrings of which it must contain one."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    hints = hint if isinstance(hint, tuple) else (hint,)
-    assert any(h in str(failure.value) for h in hints), f"{hints!r} not in {failure.value}"
 
 
 def per_check(table):

@@ -10,12 +10,11 @@ import pytest
 from scipy import special
 
 from graders.a3_training import sigmoid_vs_relu as checks
-from graders.compare import GradingError
 from solutions.a3_training import sigmoid_vs_relu as ref
+from tests.graders.verdicts import PASSES, assert_verdict
 
 BACKWARD_KINDS = ["sigmoid", "relu"]
 STEP_KINDS = ["gradient", "loss", "outcome"]
-PASSES = None  # the verdict of a check that accepts the answer
 SEEDS = [pytest.param(seed, id=f"seed{seed}") for seed in (7, 2024, 31337)]
 
 
@@ -33,18 +32,6 @@ def backward_check(kind):
 
 def step_check(kind):
     return getattr(checks, f"check_train_step_{kind}")
-
-
-def assert_verdict(check_fn, answer, hint):
-    """`hint` is PASSES, a substring the failure message must contain, or a tuple of
-    substrings of which it must contain one."""
-    if hint is PASSES:
-        assert check_fn(answer) is None
-        return
-    with pytest.raises(GradingError) as failure:
-        check_fn(answer)
-    hints = hint if isinstance(hint, tuple) else (hint,)
-    assert any(h in str(failure.value) for h in hints), f"{hints!r} not in {failure.value}"
 
 
 def per_check(table, kinds):
