@@ -38,7 +38,7 @@ def test_student_runs_the_notebook_answers_sigmoid_and_validates(
     notebook, all in JupyterLab?"""
     notebook = Notebook(page, jupyterlab.root, NOTEBOOK)
     notebook.open(jupyterlab.lab_url("student", NOTEBOOK))
-    expect(notebook.panel).to_contain_text("Run the notebook top to bottom")
+    expect(notebook.panel).to_contain_text("run the notebook top to bottom")
     expect(notebook.cell("sigmoid")).to_contain_text("raise NotImplementedError()")
     screenshots.take(page, "opened_instructions")
 
