@@ -133,6 +133,15 @@ def task(grade_id, points, text, mark_scheme):
         "schema_version": 3, "solution": False, "task": True}})
 
 
+def mark_scheme(points, rubric, grader_notes, model_answer):
+    """The text of a task cell's mark scheme: the rubric as (points, criterion) pairs, the
+    grader's notes and the model answer, for the instructor's eyes only."""
+    lines = [f"**Rubric ({points} points), for the answer cell below.**", ""]
+    lines += [f"- {p} point{'s' if p != 1 else ''}: {text}" for p, text in rubric]
+    lines += ["", grader_notes, "", "**Model answer.**", "", model_answer.strip()]
+    return "\n".join(lines)
+
+
 def notebook(cells):
     # stable cell ids, so that rebuilding an unchanged chapter changes nothing
     for index, cell in enumerate(cells):

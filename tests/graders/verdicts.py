@@ -1,4 +1,5 @@
 """How grader tests state a check's verdict on an answer (shared by tests/graders/)."""
+import numpy as np
 import pytest
 
 from graders.compare import GradingError
@@ -22,3 +23,10 @@ def failure_message(check_fn, answer):
     with pytest.raises(GradingError) as failure:
         check_fn(answer)
     return str(failure.value)
+
+
+def same_inputs(first, second):
+    """Did two spies (objects with a list `inputs` of argument tuples) see equal arrays?"""
+    return len(first.inputs) == len(second.inputs) and all(
+        len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+        for a, b in zip(first.inputs, second.inputs))

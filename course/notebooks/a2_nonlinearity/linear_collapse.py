@@ -1,20 +1,10 @@
 """Chapter: source/a2_nonlinearity/linear_collapse.ipynb — depth without activations."""
-from course.cells import code, given, hidden_check, markdown, notebook, solution, task, tests, \
-    written_answer
+from course.cells import code, given, hidden_check, mark_scheme, markdown, notebook, solution, \
+    task, tests, written_answer
 from graders.a2_nonlinearity import linear_collapse as rubric
 from solutions.a2_nonlinearity import linear_collapse as ref
 
 GRADERS = "graders.a2_nonlinearity.linear_collapse"
-
-
-def mark_scheme():
-    """The rubric, the grader's notes and the model answer, for the instructor's eyes."""
-    lines = [f"**Rubric ({rubric.PROOF_POINTS} points), for the answer cell below.**", ""]
-    lines += [f"- {points} point{'s' if points != 1 else ''}: {text}"
-              for points, text in rubric.PROOF_RUBRIC]
-    lines += ["", rubric.PROOF_GRADER_NOTES, "", "**Model answer.**", "",
-              ref.PROOF.strip()]
-    return "\n".join(lines)
 
 
 def build():
@@ -188,7 +178,8 @@ def build():
             layer into the other, expand, name the single layer's W and b (with their
             shapes), then extend the argument to L layers. Words and symbols both count;
             LaTeX works between dollar signs, as in `$W_2 (W_1 x + b_1) + b_2$`.
-        """, mark_scheme()),
+        """, mark_scheme(rubric.PROOF_POINTS, rubric.PROOF_RUBRIC,
+                        rubric.PROOF_GRADER_NOTES, ref.PROOF)),
         written_answer("proof", rubric.PROOF_POINTS, ref.PROOF),
 
         markdown("""

@@ -1,22 +1,12 @@
 """Chapter: source/a3_training/sigmoid_vs_relu.ipynb — a 2-8-8-1 network on two moons."""
-from course.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
-    solution, task, tests, written_answer
+from course.cells import assignments_of, code, given, hidden_check, mark_scheme, markdown, \
+    notebook, solution, task, tests, written_answer
 from course.notebooks.a3_training import sources
 from graders.a3_training import sigmoid_vs_relu as rubric
 from solutions.a1_activations import prelu as gradient_checking
 from solutions.a3_training import sigmoid_vs_relu as ref
 
 GRADERS = "graders.a3_training.sigmoid_vs_relu"
-
-
-def mark_scheme():
-    """The rubric, the grader's notes and the model answer, for the instructor's eyes."""
-    lines = [f"**Rubric ({rubric.WRITTEN_POINTS} points), for the answer cell below.**", ""]
-    lines += [f"- {points} point{'s' if points != 1 else ''}: {text}"
-              for points, text in rubric.WRITTEN_RUBRIC]
-    lines += ["", rubric.WRITTEN_GRADER_NOTES, "", "**Model answer.**", "",
-              ref.WRITTEN_ANSWER.strip()]
-    return "\n".join(lines)
 
 
 def build():
@@ -358,6 +348,7 @@ def build():
             larger learning rate** (and what limits it). Support each claim with the
             numbers, curves or plots this notebook computed: the table, the hidden-layer
             statistics, the boundaries, the run at learning rate 0.5.
-        """, mark_scheme()),
+        """, mark_scheme(rubric.WRITTEN_POINTS, rubric.WRITTEN_RUBRIC,
+                        rubric.WRITTEN_GRADER_NOTES, ref.WRITTEN_ANSWER)),
         written_answer("written_answer", rubric.WRITTEN_POINTS, ref.WRITTEN_ANSWER),
     ])

@@ -14,7 +14,7 @@ import pytest
 
 from graders.a2_nonlinearity import linear_collapse as checks
 from solutions.a2_nonlinearity import linear_collapse as ref
-from tests.graders.verdicts import PASSES, assert_verdict, failure_message
+from tests.graders.verdicts import PASSES, assert_verdict, failure_message, same_inputs
 
 LINEAR_CHECKS = ["weights", "bias"]
 STACK_CHECKS = ["values", "one_layer", "ten_layers"]
@@ -469,12 +469,6 @@ def test_message_hides_inputs_and_names_the_seed(check_fn, spy, grader_seed):
     assert message.endswith(f"(grader seed {grader_seed})")
     leaked = {form for v in record.numbers() for form in renderings(v) if form in message}
     assert not leaked, f"{message!r} shows {sorted(leaked)}"
-
-
-def same_inputs(first, second):
-    return len(first.inputs) == len(second.inputs) and all(
-        len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
-        for a, b in zip(first.inputs, second.inputs))
 
 
 @pytest.mark.parametrize("check_fn, spy", SPIED)

@@ -16,7 +16,7 @@ from scipy import linalg
 from graders.a2_nonlinearity import xor as checks
 from graders.compare import GradingError
 from solutions.a2_nonlinearity import xor as ref
-from tests.graders.verdicts import PASSES, failure_message
+from tests.graders.verdicts import PASSES, failure_message, same_inputs
 
 WEIGHT_CHECKS = ["shapes", "outputs"]
 
@@ -385,12 +385,6 @@ def test_message_hides_inputs_and_names_the_seed(check_fn, spy, offset, grader_s
     assert message.endswith(f"(grader seed {grader_seed})")
     leaked = {form for v in record.numbers() for form in renderings(v) if form in message}
     assert not leaked, f"{message!r} shows {sorted(leaked)}"
-
-
-def same_inputs(first, second):
-    return len(first.inputs) == len(second.inputs) and all(
-        len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
-        for a, b in zip(first.inputs, second.inputs))
 
 
 @pytest.mark.parametrize("check_fn, spy", SPIED)
