@@ -9,6 +9,7 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
 from course.checks_ran import VerifyChecksRan  # noqa: E402
+from course.fast_engine import ForkedExecute  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
@@ -32,12 +33,17 @@ c.Execute.extra_arguments = [
     "--HistoryManager.hist_file=:memory:",
     "--IPKernelApp.exec_files=" + os.path.join(COURSE_ROOT, "course", "kernel_startup.py"),
 ]
-# nbgrader's autograde steps, with Execute replaced by SandboxedExecute: each kernel runs
-# isolated (no network, no gradebook, no other student's files), within memory and time
-# limits, and a kernel that dies or hangs costs only the cells it did not run.
+# nbgrader's autograde steps, with Execute replaced by one of two engines that run each
+# notebook isolated (no network, no gradebook, no other student's files), within memory
+# and time limits, where a kernel that dies or hangs costs only the cells it did not run:
+# - "fork" (the default): a child forked from a warm, sandboxed zygote runs the cells
+#   through IPython (course/fast_engine.py), ten times faster than a kernel per notebook;
+# - "kernel": a Jupyter kernel per notebook under bubblewrap (course/sandbox.py).
+# COURSE_ENGINE=kernel (or `python -m course grade --engine kernel`) picks the second.
 # VerifyChecksRan then scores 0 any test cell whose hidden checks did not all run.
+ENGINES = {"fork": ForkedExecute, "kernel": SandboxedExecute}
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute, VerifyChecksRan, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    ENGINES[os.environ.get("COURSE_ENGINE") or "fork"], VerifyChecksRan, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 # Our checks take well under a second per cell; a cell still running after this long

@@ -8,7 +8,7 @@
 import argparse
 import sys
 
-from course.settings import COURSE_ROOT
+from course.settings import COURSE_ROOT, ENGINES
 
 
 def main(argv=None) -> int:
@@ -26,6 +26,9 @@ def main(argv=None) -> int:
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on the Dask cluster whose scheduler is at ADDRESS "
                             "(e.g. tcp://127.0.0.1:8786) instead of local processes")
+    grade.add_argument("--engine", choices=ENGINES, default=None,
+                       help="what runs the notebooks: 'fork', children of a warm sandboxed "
+                            "parent (the default), or 'kernel', a Jupyter kernel each")
     report = verbs.add_parser("report", help="rebuild the class report")
     report.add_argument("assignment")
     verbs.add_parser("demo", help="the whole instructor cycle on the sample class")
@@ -36,7 +39,7 @@ def main(argv=None) -> int:
         from course.grade_command import main as grade_main
         return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,
                           force=args.force, lms_folder=args.from_lms,
-                          scheduler=args.scheduler)
+                          scheduler=args.scheduler, engine=args.engine)
     if args.verb == "report":
         from course.report import build_report
         print(f"report: {build_report(COURSE_ROOT, args.assignment)}")

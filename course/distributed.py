@@ -43,12 +43,12 @@ class NbgraderWorker(WorkerPlugin):
     `root`, writing to the gradebook `db_url` (the one the grading command chose, so a
     worker whose environment names no database cannot write to another)."""
 
-    def __init__(self, root: str, db_url: str):
-        self.root, self.db_url = root, db_url
+    def __init__(self, root: str, db_url: str, engine: str | None = None):
+        self.root, self.db_url, self.engine = root, db_url, engine
 
     def setup(self, worker) -> None:
         with _one_at_a_time:
-            grading._start_worker(self.root, self.db_url)
+            grading._start_worker(self.root, self.db_url, self.engine)
 
 
 def _grade(assignment: str, student: str) -> dict:
@@ -69,7 +69,7 @@ def _worker_addresses(client: Client) -> set:
 
 
 @contextmanager
-def dask_workers(root: Path, scheduler: str, *, log=None):
+def dask_workers(root: Path, scheduler: str, *, log=None, engine: str | None = None):
     """The workers of the Dask cluster at `scheduler`, used as grading.local_workers is:
     yields run(function, assignment, students), which yields (student, outcome or the
     exception that ended its task) as each task completes."""
@@ -77,7 +77,7 @@ def dask_workers(root: Path, scheduler: str, *, log=None):
     with Client(scheduler, timeout=CONNECT_TIMEOUT) as client:
         if not client.scheduler_info()["workers"]:
             client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-        client.register_plugin(NbgraderWorker(str(root), db_url(root)), name=PLUGIN_NAME)
+        client.register_plugin(NbgraderWorker(str(root), db_url(root), engine), name=PLUGIN_NAME)
         run_id = uuid.uuid4().hex[:8]
         seen = _worker_addresses(client)
 

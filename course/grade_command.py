@@ -55,7 +55,8 @@ def progress_bar(done: int, total: int, label: str) -> None:
 
 
 def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
-         lms_folder: str | None = None, scheduler: str | None = None) -> int:
+         lms_folder: str | None = None, scheduler: str | None = None,
+         engine: str | None = None) -> int:
     with Gradebook(db_url(root)) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -72,7 +73,7 @@ def main(root: Path, assignment: str, *, workers: int | None = None, force: bool
 
     started = time.perf_counter()
     results = grade_class(root, assignment, workers=workers, force=force,
-                          progress=progress_bar, scheduler=scheduler)
+                          progress=progress_bar, scheduler=scheduler, engine=engine)
     seconds = time.perf_counter() - started
 
     grades = root / "grades" / f"{assignment}.csv"

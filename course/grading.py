@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.settings import COURSE_ROOT, DB_URL_VARIABLE  # noqa: F401
+from course.settings import COURSE_ROOT, DB_URL_VARIABLE, ENGINE_VARIABLE  # noqa: F401
 
 STAGING = ".grading/staged"  # relative to the course root; hidden from kernels
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
@@ -134,14 +134,16 @@ def _find_renamed(candidates: list, expected_ids: set):
 _api = None
 
 
-def _start_worker(root: str, db_url: str | None = None) -> None:
+def _start_worker(root: str, db_url: str | None = None, engine: str | None = None) -> None:
     """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
     `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
-    may not name it)."""
+    may not name it), and `engine` the execution engine ("fork" or "kernel")."""
     global _api
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    if engine:
+        os.environ[ENGINE_VARIABLE] = engine  # read by nbgrader_config.py
     os.chdir(root)
     sys.path.insert(0, root)
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
@@ -208,13 +210,13 @@ def save_results(root: Path, assignment: str, results: dict) -> None:
 
 
 @contextmanager
-def local_workers(root: Path, workers: int):
+def local_workers(root: Path, workers: int, engine: str | None = None):
     """Worker processes on this machine. Yields run(function, assignment, students),
     which calls function(assignment, student) for each student in the workers and yields
     (student, outcome or the exception that ended it) as each completes."""
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start_worker, initargs=(str(root),)) as pool:
+                             initializer=_start_worker, initargs=(str(root), None, engine)) as pool:
         def run(function, assignment, students):
             futures = {pool.submit(function, assignment, student): student
                        for student in students}
@@ -227,10 +229,12 @@ def local_workers(root: Path, workers: int):
 
 
 def grade_class(root: Path, assignment: str, *, workers: int | None = None,
-                force: bool = False, progress=None, scheduler: str | None = None) -> dict:
+                force: bool = False, progress=None, scheduler: str | None = None,
+                engine: str | None = None) -> dict:
     """Autograde every new or changed submission of `assignment`; return all records.
     With `scheduler` (a Dask scheduler's address) the Dask cluster's workers grade,
-    else `workers` processes on this machine."""
+    else `workers` processes on this machine; `engine` runs the notebooks ("fork", the
+    default, or "kernel": see nbgrader_config.py)."""
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")
                        if p.is_dir())
     previous = load_results(root, assignment)
@@ -249,10 +253,10 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
 
     if scheduler:
         from course.distributed import dask_workers
-        backend = dask_workers(root, scheduler)
+        backend = dask_workers(root, scheduler, engine=engine)
     else:
         workers = workers or os.cpu_count() or 1
-        backend = local_workers(root, min(workers, max(len(submitted), 1)))
+        backend = local_workers(root, min(workers, max(len(submitted), 1)), engine)
     with backend as run:
         for done, (student, outcome) in enumerate(run(grade_student, assignment, to_grade),
                                                   start=1):

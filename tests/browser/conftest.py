@@ -131,6 +131,9 @@ def start_jupyterlab(root: Path, home: Path, token: str) -> tuple[subprocess.Pop
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
+        # JupyterLab's terminal runs $SHELL, or sh where it is unset (as in CI);
+        # the README's instructions are for bash
+        "SHELL": shutil.which("bash") or "/bin/bash",
     }
     log = home / "jupyterlab.log"
     for _ in range(3):

@@ -1,0 +1,239 @@
+"""The fast engine: nbgrader's Execute step, done by a child of a warm zygote.
+
+`ForkedExecute` stands where `SandboxedExecute` stands in nbgrader's autograde steps and
+hands nbgrader the same executed notebook: each code cell's outputs, execution count and
+errors as a Jupyter kernel produces them (course/zygote.py runs the cells through IPython).
+What it saves is a kernel's start, imports, messaging and shutdown per notebook: each
+worker process keeps one zygote, started once in the same sandbox as a kernel, and each
+notebook runs in a fresh child forked from it, within the same memory, CPU and time limits.
+
+Timeouts match nbgrader's: a cell past `timeout` is interrupted and gets nbgrader's
+CellTimeoutError; a child that ignores the interrupt, dies or outlives the notebook's
+budget is killed, and every test cell that did not run scores 0.
+"""
+import atexit
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nbformat import from_dict
+from nbformat.notebooknode import NotebookNode
+
+from course.sandbox import (SandboxedExecute, _fail_cells_that_did_not_run,
+                            bubblewrap_arguments, sandbox_available)
+from course.zygote import EXIT, LANGUAGE_INFO, READY, _empty, _Lines
+from graders.integrity import TOKEN_VARIABLE
+
+START_TIMEOUT = 60  # seconds for a zygote to import everything and say it is ready
+PASSED_TO_CHILD = ("GRADER_SEED", "COURSE_DEFENCES")  # read by the child's start-up
+
+
+class ZygoteError(RuntimeError):
+    pass
+
+
+class Zygote:
+    """One warm parent in its sandbox, and the folders it shares with this process."""
+
+    def __init__(self, course_root: Path, hidden_paths, sandbox: bool, log):
+        self.folder = Path(tempfile.mkdtemp(prefix="zygote-"))
+        self.workdir = self.folder / "work"   # the running notebook's folder
+        self.private = self.folder / "private"  # the job file, matplotlib's and IPython's dirs
+        self.workdir.mkdir()
+        self.private.mkdir()
+        self.sandboxed = sandbox and sandbox_available()
+        if sandbox and not self.sandboxed:
+            log.warning("SANDBOX UNAVAILABLE: bubblewrap is not installed or cannot "
+                        "create namespaces here; student code runs unisolated.")
+        command = [sys.executable, "-c",
+                   "import sys; sys.path.insert(0, sys.argv[1]); from course import zygote; "
+                   "zygote.serve(sys.argv[1], sys.argv[2] == 'sandboxed')",
+                   str(course_root), "sandboxed" if self.sandboxed else "open"]
+        if self.sandboxed:
+            command = [*bubblewrap_arguments(course_root, self.workdir, self.private,
+                                             hidden_paths), *command]
+        environment = {key: value for key, value in os.environ.items()
+                       if key not in (*PASSED_TO_CHILD, TOKEN_VARIABLE, "COURSE_DB_URL")}
+        environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                           MKL_NUM_THREADS="1", MPLCONFIGDIR=str(self.private / "matplotlib"),
+                           IPYTHONDIR=str(self.private / "ipython"))
+        self.log_path = self.folder / "zygote.log"
+        with open(self.log_path, "w") as log_file:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=log_file,
+                                            cwd=self.workdir, env=environment,
+                                            start_new_session=True)
+        self.events = _Lines(self.process.stdout.fileno())
+        ready = self.events.next(START_TIMEOUT)
+        if not ready or not ready.get(READY):
+            self.close()
+            raise ZygoteError(f"the zygote did not start: {ready or self.tail()}")
+
+    def tail(self, lines=15) -> str:
+        try:
+            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None and not self.events.closed
+
+    def command(self, message: dict) -> None:
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_zygotes: dict = {}
+
+
+def _zygote(key, make) -> Zygote:
+    """This process's zygote for `key`, started (or restarted, if it died) on demand."""
+    zygote = _zygotes.get(key)
+    if zygote is None or not zygote.alive():
+        if zygote is not None:
+            zygote.close()
+        zygote = _zygotes[key] = make()
+    return zygote
+
+
+@atexit.register
+def _close_zygotes():
+    for zygote in _zygotes.values():
+        zygote.close()
+    _zygotes.clear()
+
+
+class ForkedExecute(SandboxedExecute):
+    """nbgrader's Execute step run by a forked child of a warm zygote (see the top)."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self.resources = resources
+        started = time.monotonic()
+        resources["grading_token"] = os.urandom(16).hex()
+        course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
+        try:
+            zygote = _zygote((str(course_root), self.sandbox),
+                             lambda: Zygote(course_root, self.hidden_paths, self.sandbox,
+                                            self.log))
+        except ZygoteError as error:
+            self.log.warning("%s", error)
+            _fail_cells_that_did_not_run(nb, "the grading process could not start")
+            return nb, resources
+        workdir = Path(resources.get("metadata", {}).get("path") or os.getcwd())
+        _replace_contents(zygote.workdir, workdir)
+        cells = [(index, cell.source) for index, cell in enumerate(nb.cells)
+                 if cell.cell_type == "code" and cell.source.strip()]
+        for index, _ in cells:
+            nb.cells[index].outputs, nb.cells[index].execution_count = [], None
+        job = {"workdir": str(zygote.workdir), "cells": cells,
+               "memory_limit_mb": self.memory_limit_mb, "cpu_seconds": self.notebook_timeout,
+               "environment": {TOKEN_VARIABLE: resources["grading_token"],
+                               **{key: os.environ[key] for key in PASSED_TO_CHILD
+                                  if key in os.environ}}}
+        job_file = zygote.private / "job.json"
+        job_file.write_text(json.dumps(job))
+        zygote.command({"run": str(job_file)})
+        failure = self._follow(zygote, nb, started + self.notebook_timeout)
+        if failure:
+            self.log.warning("Kernel failure in %s: %s\nZygote log:\n%s", workdir, failure,
+                             zygote.tail())
+        _fail_cells_that_did_not_run(nb, failure)
+        nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+        _empty(str(zygote.workdir))
+        return nb, resources
+
+    def _follow(self, zygote, nb, deadline):
+        """Take the child's cell results until it exits; enforce the time limits.
+        Returns why the notebook stopped early, or None."""
+        running, cell_deadline, interrupted, failure = None, None, False, None
+        while True:
+            now = time.monotonic()
+            wait = deadline - now
+            if cell_deadline is not None:
+                wait = min(wait, cell_deadline - now)
+            event = zygote.events.next(max(wait, 0))
+            if event is None and zygote.events.closed:
+                return failure or f"the kernel died ({_last_line(zygote.tail())})"
+            if event is None:  # a time limit passed
+                if time.monotonic() >= deadline:
+                    failure = (f"the notebook's time budget ({self.notebook_timeout} s) ran "
+                               "out before this cell")
+                    zygote.command({"kill": True})
+                    deadline = cell_deadline = float("inf")
+                elif not interrupted:  # as nbgrader does: interrupt, score the cell 0
+                    nb.cells[running].outputs.append(from_dict(self.error_on_timeout))
+                    nb.cells[running].outputs[-1].output_type = "error"
+                    zygote.command({"interrupt": True})
+                    interrupted, cell_deadline = True, time.monotonic() + (self.timeout or 5)
+                else:  # the interrupt did not stop it
+                    failure = "a cell ran past its time limit and would not stop"
+                    zygote.command({"kill": True})
+                    cell_deadline = None
+                continue
+            if EXIT in event:
+                if running is not None and not interrupted:
+                    failure = failure or f"the kernel died ({event[EXIT]})"
+                    _fail_cell(nb.cells[running], failure)
+                return failure
+            if "start" in event and _is_code(nb, event["start"]):
+                running, interrupted = event["start"], False
+                cell_deadline = time.monotonic() + self.timeout if self.timeout else None
+            elif "done" in event and event["done"] == running:
+                cell = nb.cells[running]
+                outputs = [from_dict(output) for output in event.get("outputs", [])
+                           if isinstance(output, dict) and "output_type" in output]
+                if interrupted:  # the timeout's error stays; the late outputs are dropped
+                    outputs = [output for output in cell.outputs]
+                cell.outputs = outputs
+                cell.execution_count = event.get("execution_count")
+                running, cell_deadline, interrupted = None, None, False
+
+
+def _is_code(nb, index) -> bool:
+    return (isinstance(index, int) and 0 <= index < len(nb.cells)
+            and nb.cells[index].cell_type == "code")
+
+
+def _fail_cell(cell, reason):
+    """The cell that was running when the kernel stopped scores 0, with the reason."""
+    if not any(output.output_type == "error" for output in cell.outputs):
+        cell.outputs.append(NotebookNode(
+            output_type="error", ename="NotExecuted",
+            evalue=f"This cell did not finish: {reason}.",
+            traceback=[f"NotExecuted: This cell did not finish: {reason}."]))
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no message"
+
+
+def _replace_contents(target: Path, source: Path) -> None:
+    """Make `target` hold a copy of what `source` holds (the student's folder)."""
+    _empty(str(target))
+    for entry in source.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, target / entry.name)
