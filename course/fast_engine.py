@@ -22,10 +22,9 @@ import time
 from pathlib import Path
 
 from nbformat import from_dict
-from nbformat.notebooknode import NotebookNode
 
 from course.sandbox import (SandboxedExecute, _fail_cells_that_did_not_run,
-                            bubblewrap_arguments, sandbox_available)
+                            bubblewrap_arguments, fail_cell, sandbox_available)
 from course.zygote import EXIT, LANGUAGE_INFO, READY, _empty, _Lines
 from graders.integrity import TOKEN_VARIABLE
 
@@ -116,7 +115,8 @@ def _zygote(key, make) -> Zygote:
 
 
 @atexit.register
-def _close_zygotes():
+def close_zygotes():
+    """Stop this process's zygotes (at exit, or when a caller is done grading)."""
     for zygote in _zygotes.values():
         zygote.close()
     _zygotes.clear()
@@ -192,7 +192,7 @@ class ForkedExecute(SandboxedExecute):
             if EXIT in event:
                 if running is not None and not interrupted:
                     failure = failure or f"the kernel died ({event[EXIT]})"
-                    _fail_cell(nb.cells[running], failure)
+                    fail_cell(nb.cells[running], failure)
                 return failure
             if "start" in event and _is_code(nb, event["start"]):
                 running, interrupted = event["start"], False
@@ -211,15 +211,6 @@ class ForkedExecute(SandboxedExecute):
 def _is_code(nb, index) -> bool:
     return (isinstance(index, int) and 0 <= index < len(nb.cells)
             and nb.cells[index].cell_type == "code")
-
-
-def _fail_cell(cell, reason):
-    """The cell that was running when the kernel stopped scores 0, with the reason."""
-    if not any(output.output_type == "error" for output in cell.outputs):
-        cell.outputs.append(NotebookNode(
-            output_type="error", ename="NotExecuted",
-            evalue=f"This cell did not finish: {reason}.",
-            traceback=[f"NotExecuted: This cell did not finish: {reason}."]))
 
 
 def _last_line(text: str) -> str:

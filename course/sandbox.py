@@ -75,7 +75,7 @@ class SandboxedExecute(Execute):
         # (course/checks_ran.py verifies it after execution)
         resources["grading_token"] = secrets.token_hex(16)
         for attempt in range(1, self.start_attempts + 1):
-            self._failure = None
+            self._failure, self._running_cell = None, None
             with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
                 self._private_dir = private_dir
                 self._kernel_log = os.path.join(private_dir, "kernel.log")
@@ -87,10 +87,20 @@ class SandboxedExecute(Execute):
                     self.log.warning("Kernel failure in %s (start %d): %s\nKernel log:\n%s",
                                      resources.get("metadata", {}).get("path"), attempt,
                                      self._failure, _tail(self._kernel_log))
+                    if self._running_cell is not None:
+                        fail_cell(self._running_cell, self._failure)
             if self._failure is None or _any_cell_ran(nb):
                 break
         _fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
         return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        # the cell the kernel died in may have its execution count already: remember it,
+        # so that it scores 0 instead of passing with no output
+        self._running_cell = cell
+        result = super().preprocess_cell(cell, resources, index)
+        self._running_cell = None
+        return result
 
     def _get_timeout(self, cell):
         remaining = self._deadline - time.monotonic()
@@ -172,6 +182,15 @@ def _tail(path: str, lines: int = 15) -> str:
 
 def _any_cell_ran(nb: NotebookNode) -> bool:
     return any(cell.get("execution_count") is not None for cell in nb.cells)
+
+
+def fail_cell(cell: NotebookNode, reason: str) -> None:
+    """The cell that was running when the kernel stopped scores 0, with the reason."""
+    if not any(output.output_type == "error" for output in cell.get("outputs", [])):
+        cell.setdefault("outputs", []).append(NotebookNode(
+            output_type="error", ename="NotExecuted",
+            evalue=f"This cell did not finish: {reason}.",
+            traceback=[f"NotExecuted: This cell did not finish: {reason}."]))
 
 
 def _fail_cells_that_did_not_run(nb: NotebookNode, reason: str | None) -> None:

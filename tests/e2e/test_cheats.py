@@ -1,5 +1,8 @@
 """Cheats students try, each submitted through plain `nbgrader autograde`.
 
+The class is graded by the fast engine (the default) and again by the kernel engine
+(COURSE_ENGINE=kernel): the scores must agree cell by cell.
+
 Every cheat answers the sigmoid exercise of a1_activations/activations.ipynb (the other
 cells are left as released). With the course's defences it must score nothing on the
 cells it targets. The same class is graded a second time with the defences switched
@@ -16,6 +19,7 @@ import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
 from course.nbgrader_commands import ENVIRONMENT, NBGRADER, nbgrader
+from course.settings import ENGINE_VARIABLE
 from tests.conftest import copy_course
 
 ASSIGNMENT = "a1_activations"
@@ -165,7 +169,7 @@ def write_cheat(root, student, cheat):
         (folder / path).write_text(text)
 
 
-def grade(root, classes, *extra):
+def grade(root, classes, *extra, engine=None):
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
     for student, cheat in classes.items():
         write_cheat(root, student, cheat)
@@ -173,7 +177,8 @@ def grade(root, classes, *extra):
     write_cheat(root, "honest", honest)
     # nbgrader exits 1 when it cannot grade a student (renamed test cells): that
     # student is flagged, the others are graded
-    subprocess.run([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root, env=ENVIRONMENT,
+    environment = {**ENVIRONMENT, **({ENGINE_VARIABLE: engine} if engine else {})}
+    subprocess.run([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root, env=environment,
                    capture_output=True)
 
 
@@ -197,34 +202,36 @@ def error_text(root, student):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     defended = copy_course(tmp_path_factory.mktemp("defended") / "course")
+    by_kernels = copy_course(tmp_path_factory.mktemp("by_kernels") / "course")
     undefended = copy_course(tmp_path_factory.mktemp("undefended") / "course")
     catalogue = cheats(defended)
     grade(defended, catalogue)
+    grade(by_kernels, cheats(by_kernels), engine="kernel")
     ENVIRONMENT["COURSE_DEFENCES"] = "off"
     try:
         grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False")
     finally:
         del ENVIRONMENT["COURSE_DEFENCES"]
-    return defended, undefended, catalogue
+    return defended, undefended, catalogue, by_kernels
 
 
 def test_the_catalogue_holds_at_least_fifteen_cheats(graded):
     """Are there fifteen distinct cheats or more, and do most work without defences?"""
-    _, _, catalogue = graded
+    _, _, catalogue, _ = graded
     assert len(catalogue) >= 15
     assert sum(cheat.works_without_defences for cheat in catalogue.values()) >= 8
 
 
 def test_an_honest_answer_scores(graded):
     """Does a correct sigmoid written differently earn its cells, with the defences on?"""
-    defended, _, _ = graded
+    defended, _, _, _ = graded
     assert scores(defended, "honest")[VALUES] == 2 and scores(defended, "honest")[EDGES] == 1
 
 
 @pytest.mark.parametrize("student", sorted(cheats("/course")))
 def test_each_cheat_scores_nothing_on_what_it_games(graded, student):
     """Does the cheat score 0 on its target cells, and say why where it should?"""
-    defended, _, catalogue = graded
+    defended, _, catalogue, _ = graded
     cheat = catalogue[student]
     got = scores(defended, student)
     assert all(got[target] == 0 for target in cheat.targets), got
@@ -238,6 +245,14 @@ def test_each_cheat_scores_nothing_on_what_it_games(graded, student):
     name for name, cheat in cheats("/course").items() if cheat.works_without_defences))
 def test_without_the_defences_the_cheat_would_score(graded, student):
     """Is it the defence that stops this cheat: does it score with the defences off?"""
-    _, undefended, catalogue = graded
+    _, undefended, catalogue, _ = graded
     got = scores(undefended, student)
     assert any(got[target] > 0 for target in catalogue[student].targets), got
+
+
+def test_the_kernel_engine_scores_every_cheat_alike(graded):
+    """Does grading the catalogue with a Jupyter kernel per notebook give every student
+    the same score, cell by cell, as the fast engine?"""
+    defended, _, catalogue, by_kernels = graded
+    for student in [*catalogue, "honest"]:
+        assert dict(scores(by_kernels, student)) == dict(scores(defended, student)), student

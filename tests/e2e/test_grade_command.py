@@ -137,9 +137,8 @@ except OSError:
     }
 
 
-@pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
-    root = copy_course(tmp_path_factory.mktemp("hostile") / "course")
+def grade_hostile_class(root, engine=None):
+    """Write the hostile class into the course copy `root` and grade it with `engine`."""
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
     reference = reference_answers(root / "source" / ASSIGNMENT)
     cases = hostile(root)
@@ -151,8 +150,14 @@ def hostile_class(tmp_path_factory):
     snapshot = {path: path.read_bytes() for path in (root / "source").rglob("*") if path.is_file()}
     healthy_files = {path: path.read_bytes() for path in
                      (root / "submitted" / "healthy").rglob("*") if path.is_file()}
-    assert grade_command.main(root, ASSIGNMENT, workers=2) == 0
+    assert grade_command.main(root, ASSIGNMENT, workers=2, engine=engine) == 0
     return root, cases, snapshot, healthy_files
+
+
+@pytest.fixture(scope="module")
+def hostile_class(tmp_path_factory):
+    """The hostile class graded by the default, fast engine."""
+    return grade_hostile_class(copy_course(tmp_path_factory.mktemp("hostile") / "course"))
 
 
 def cell_scores(root, student, notebook):
@@ -244,20 +249,38 @@ def test_a_second_run_regrades_only_what_changed_and_keeps_manual_grades(hostile
     assert json.loads((root / ".grading" / ASSIGNMENT / "results.json").read_text())
 
 
-def test_grading_matches_sequential_nbgrader_cell_by_cell(graded_course, tmp_path):
-    """Does the parallel grade command give every sample student the same score, cell by
-    cell, as plain sequential `nbgrader autograde` (the graded_course fixture)?"""
-    root = copy_course(tmp_path / "course")
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
-    from course.demo import write_class_submissions
-    students = {**DEMO[ASSIGNMENT], **TESTS[ASSIGNMENT]}
-    write_class_submissions(ASSIGNMENT, students, root)
-    assert grade_command.main(root, ASSIGNMENT) == 0
-    for student in students:
+def test_the_kernel_engine_scores_the_hostile_class_alike(hostile_class, tmp_path):
+    """Does the kernel engine (a Jupyter kernel per notebook) give every hostile
+    submission the same score, cell by cell, as the fast engine?"""
+    fast_root, cases, _, _ = hostile_class
+    kernel_root, _, _, _ = grade_hostile_class(copy_course(tmp_path / "course"), "kernel")
+    for student in cases:
         for notebook in NOTEBOOKS:
-            ours = cell_scores(root, student, notebook)
+            assert (cell_scores(kernel_root, student, notebook)
+                    == cell_scores(fast_root, student, notebook)), (student, notebook)
+
+
+@pytest.mark.parametrize("assignment", sorted(DEMO))
+def test_grading_matches_sequential_nbgrader_cell_by_cell(graded_course, tmp_path, assignment):
+    """Does the parallel grade command, with a Jupyter kernel per notebook, give every
+    sample student (the demo class and the grader tests' held-out-style answers) the
+    same score, cell by cell, as plain sequential `nbgrader autograde` with the fast
+    engine (the graded_course fixture)?"""
+    root = copy_course(tmp_path / "course")
+    nbgrader(root, "generate_assignment", assignment, "--force", echo=False)
+    from course.demo import write_class_submissions
+    students = {**DEMO[assignment], **TESTS[assignment]}
+    write_class_submissions(assignment, students, root)
+    assert grade_command.main(root, assignment, engine="kernel") == 0
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        notebooks = [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+    for student in students:
+        for notebook in notebooks:
+            with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+                submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+                ours = {grade.name: (grade.score, grade.max_score) for grade in submitted.grades}
             theirs = {grade_id: (score, max_score) for grade_id, (score, max_score, _) in
-                      graded_course.cell_scores(ASSIGNMENT, student, notebook).items()}
+                      graded_course.cell_scores(assignment, student, notebook).items()}
             assert ours == theirs, (student, notebook)
 
 

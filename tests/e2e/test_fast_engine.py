@@ -1,0 +1,188 @@
+"""The fast engine (course/fast_engine.py, course/zygote.py) against a Jupyter kernel.
+
+The scores of whole classes are compared engine against engine in test_grade_command.py
+(the demo class, the held-out-style answers, the hostile class) and test_cheats.py (the
+cheats). Here: that the executed cells nbgrader receives look as a kernel's would, and
+that nothing one child does reaches the zygote or the next student.
+"""
+import collections
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.api import Gradebook
+from traitlets.config import Config
+
+from course import grade_command
+from course.fast_engine import ForkedExecute, close_zygotes
+from course.nbgrader_commands import nbgrader
+from course.sample_class import changed
+from course.sandbox import SandboxedExecute
+from course.settings import COURSE_ROOT
+from course.submissions import reference_answers, write_submission
+from tests.conftest import copy_course
+
+ASSIGNMENT = "a1_activations"
+
+
+def graded_cell(source, grade_id):
+    cell = new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "points": 1,
+                                 "solution": False, "locked": True, "schema_version": 3}
+    return cell
+
+
+CELLS = [
+    "%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt",
+    "print('printed'); 1 + 1",                                  # stream, then a result
+    "plt.plot([1, 2]); plt.show()",                             # an inline figure
+    "import warnings; warnings.warn('careful')",                # stderr, which scores 0
+    "np.float64(1) / 0",                                        # a RuntimeWarning and a value
+    "raise ValueError('wrong')",
+    "from IPython.display import HTML, display; display(HTML('<b>bold</b>')); 3",
+    "input('?')",                                               # no stdin while grading
+    "import sys; sys.exit()",
+    "",                                                         # not executed
+    graded_cell("assert 1 + 1 == 2", "passes"),
+    graded_cell("import os; os._exit(3)", "kills_the_kernel"),
+    graded_cell("assert True", "after_the_death"),
+]
+
+
+def executed(engine):
+    notebook = new_notebook(cells=[new_code_cell(c) if isinstance(c, str) else c.copy()
+                                   for c in CELLS])
+    config = Config()
+    config.CourseDirectory.root = str(COURSE_ROOT)
+    config.Execute.timeout = 15
+    with tempfile.TemporaryDirectory() as folder:
+        notebook, _ = engine(config=config).preprocess(notebook, {"metadata": {"path": folder}})
+    close_zygotes()
+    return notebook
+
+
+def summary(cell):
+    """What nbgrader and a reader see of a cell: its count, and its outputs' kinds. (A
+    kernel gives the cell it dies in a count or not, depending on timing.)"""
+    kinds = collections.Counter(
+        (output.output_type, output.get("name") or output.get("ename"),
+         tuple(sorted(output.get("data", {}))))
+        for output in cell.get("outputs", []))
+    died = ("error", "NotExecuted", ()) in kinds
+    return None if died else cell.get("execution_count"), kinds
+
+
+def test_cells_come_back_as_a_kernel_returns_them():
+    """Does every cell carry the execution count and the kinds of output (streams,
+    results, figures, errors by name) that a Jupyter kernel gives it?"""
+    by_kernel, by_fork = executed(SandboxedExecute), executed(ForkedExecute)
+    for index, (kernel_cell, fork_cell) in enumerate(zip(by_kernel.cells, by_fork.cells)):
+        assert summary(fork_cell) == summary(kernel_cell), (index, fork_cell.source)
+    errors = [output.evalue for output in by_fork.cells[5].outputs]
+    assert errors == ["wrong"]
+    assert "text/plain" in by_fork.cells[1].outputs[-1].data
+
+
+def test_output_below_pythons_streams_is_kept():
+    """Output written to the file descriptors themselves (C code, os.write) is the
+    cell's; a kernel forwards it only when its capture thread is quick enough, so this
+    one is not compared with a kernel."""
+    notebook = new_notebook(cells=[new_code_cell("import os; os.write(2, b'fd 2\\n')")])
+    config = Config()
+    config.CourseDirectory.root = str(COURSE_ROOT)
+    with tempfile.TemporaryDirectory() as folder:
+        notebook, _ = ForkedExecute(config=config).preprocess(
+            notebook, {"metadata": {"path": folder}})
+    close_zygotes()
+    streams = [(output.name, output.text) for output in notebook.cells[0].outputs
+               if output.output_type == "stream"]
+    assert streams == [("stderr", "fd 2\n")]
+
+
+HARMFUL = """
+import numpy as np, os, sys, threading, time
+np.exp = lambda z: np.zeros_like(z)              # monkeypatch the library
+np.random.seed(0)
+sys.modules["math"].pi = 3
+os.environ["PYTHONPATH"] = "/nowhere"
+try:
+    with open("{site_packages}/left_by_a_student.txt", "w") as file:  # into site-packages
+        file.write("harm")
+except OSError:
+    pass
+with open("/tmp/filler", "wb") as file:          # fill /tmp
+    file.write(bytes(300 * 2**20))
+for number in range(2000):
+    open(f"/tmp/small-{{number}}", "w").write("x")
+os.makedirs("/tmp/locked/inside")
+os.chmod("/tmp/locked", 0)
+with open("numpy.py", "w") as file:              # a module beside the next notebook
+    file.write("raise ImportError('shadowed')")
+threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+"""
+
+
+@pytest.fixture(scope="module")
+def one_worker_class(tmp_path_factory):
+    """A student doing harm, then healthy students, graded one after another by the
+    same zygote (one worker)."""
+    root = copy_course(tmp_path_factory.mktemp("zygote") / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
+    reference = reference_answers(root / "source" / ASSIGNMENT)
+    harm = textwrap.dedent(HARMFUL.format(site_packages=sysconfig.get_paths()["purelib"]))
+    students = {
+        "a_healthy": reference,
+        "b_harmful": changed(reference, {"activations": {
+            "sigmoid": reference["activations"]["sigmoid"] + "\n" + harm}}),
+        "c_healthy": reference,
+        "d_healthy": reference,
+    }
+    for student, answers in students.items():
+        write_submission(root / "release" / ASSIGNMENT, root / "submitted" / student / ASSIGNMENT,
+                         answers)
+    assert grade_command.main(root, ASSIGNMENT, workers=1) == 0
+    return root
+
+
+def scores(root, student):
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        return {(notebook.name, grade.name): grade.score
+                for notebook in gradebook.find_submission(ASSIGNMENT, student).notebooks
+                for grade in notebook.grades}
+
+
+def test_nothing_a_child_does_reaches_the_next_student(one_worker_class):
+    """After a child that patched numpy, wrote into site-packages, filled /tmp and left
+    a module and a thread behind, do the next students score exactly as one before?"""
+    before = scores(one_worker_class, "a_healthy")
+    assert sum(before.values()) > 0
+    assert scores(one_worker_class, "c_healthy") == before
+    assert scores(one_worker_class, "d_healthy") == before
+
+
+def test_site_packages_are_untouched(one_worker_class):
+    assert not (Path(sysconfig.get_paths()["purelib"]) / "left_by_a_student.txt").exists()
+
+
+def test_no_zygote_outlives_the_run(one_worker_class):
+    survivors = subprocess.run(["pgrep", "-f", "from course import zygote"],
+                               capture_output=True, text=True)
+    assert survivors.stdout.strip() == ""
+
+
+def test_grade_help_answers_without_loading_nbgrader():
+    """`python -m course grade --help` must answer at once: it imports nothing heavy."""
+    probe = ("import sys, runpy; sys.argv = ['course', 'grade', '--help']\n"
+             "try:\n    runpy.run_module('course', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "heavy = [m for m in ('nbgrader', 'numpy', 'matplotlib', 'IPython') if m in sys.modules]\n"
+             "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=COURSE_ROOT,
+                            capture_output=True, text=True)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
