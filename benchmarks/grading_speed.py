@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
+from sqlalchemy.exc import SAWarning  # noqa: E402
 from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
 from course.grading import grade_class  # noqa: E402
@@ -233,6 +235,7 @@ def main() -> None:
     parser.add_argument("--no-runaway", dest="runaway", action="store_false",
                         help="leave the runaway loop (15 s per student) out of the class")
     args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own, harmless
     workers = min(args.workers, args.students)  # grade_class starts no more than that
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
         runs = ["nbgrader", "kernel", "fork"] + (["scale"] if args.scale else [])

@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     verbs.add_parser("build-source", help="rebuild source/ from course/notebooks/")
     args = parser.parse_args(argv)
 
+    from course.deferred_imports import defer_imports
+    defer_imports()  # about 1.5 s of nbgrader's start-up that these commands never use
     if args.verb == "grade":
         from course.grade_command import main as grade_main
         return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,

@@ -13,6 +13,7 @@ budget is killed, and every test cell that did not run scores 0.
 """
 import atexit
 import json
+import multiprocessing.util
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from course.zygote import EXIT, LANGUAGE_INFO, READY, _empty, _Lines
 from graders.integrity import TOKEN_VARIABLE
 
 START_TIMEOUT = 60  # seconds for a zygote to import everything and say it is ready
+KILL_GRACE = 10  # seconds for a zygote to report a child it was told to kill
 PASSED_TO_CHILD = ("GRADER_SEED", "COURSE_DEFENCES")  # read by the child's start-up
 
 
@@ -106,6 +108,9 @@ _zygotes: dict = {}
 
 def _zygote(key, make) -> Zygote:
     """This process's zygote for `key`, started (or restarted, if it died) on demand."""
+    if not _zygotes:
+        # a pool's worker process ends without running atexit, but with this
+        multiprocessing.util.Finalize(None, close_zygotes, exitpriority=10)
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive():
         if zygote is not None:
@@ -158,7 +163,8 @@ class ForkedExecute(SandboxedExecute):
                              zygote.tail())
         _fail_cells_that_did_not_run(nb, failure)
         nb.metadata["language_info"] = dict(LANGUAGE_INFO)
-        _empty(str(zygote.workdir))
+        if zygote.alive():  # else it was closed, its folders with it
+            _empty(str(zygote.workdir))
         return nb, resources
 
     def _follow(self, zygote, nb, deadline):
@@ -167,27 +173,27 @@ class ForkedExecute(SandboxedExecute):
         running, cell_deadline, interrupted, failure = None, None, False, None
         while True:
             now = time.monotonic()
-            wait = deadline - now
-            if cell_deadline is not None:
-                wait = min(wait, cell_deadline - now)
+            wait = deadline - now if cell_deadline is None else min(deadline, cell_deadline) - now
             event = zygote.events.next(max(wait, 0))
             if event is None and zygote.events.closed:
                 return failure or f"the kernel died ({_last_line(zygote.tail())})"
             if event is None:  # a time limit passed
+                if failure:  # killed, yet no word from the zygote: stop it too
+                    zygote.close()
+                    return failure
                 if time.monotonic() >= deadline:
                     failure = (f"the notebook's time budget ({self.notebook_timeout} s) ran "
                                "out before this cell")
-                    zygote.command({"kill": True})
-                    deadline = cell_deadline = float("inf")
                 elif not interrupted:  # as nbgrader does: interrupt, score the cell 0
-                    nb.cells[running].outputs.append(from_dict(self.error_on_timeout))
-                    nb.cells[running].outputs[-1].output_type = "error"
+                    timeout_error = from_dict({"output_type": "error", **self.error_on_timeout})
+                    nb.cells[running].outputs.append(timeout_error)
                     zygote.command({"interrupt": True})
                     interrupted, cell_deadline = True, time.monotonic() + (self.timeout or 5)
-                else:  # the interrupt did not stop it
+                    continue
+                else:
                     failure = "a cell ran past its time limit and would not stop"
-                    zygote.command({"kill": True})
-                    cell_deadline = None
+                zygote.command({"kill": True})
+                deadline, cell_deadline = time.monotonic() + KILL_GRACE, None
                 continue
             if EXIT in event:
                 if running is not None and not interrupted:

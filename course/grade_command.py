@@ -17,7 +17,6 @@ from nbgrader.api import Gradebook, MissingEntry
 from course.export import NotebookColumnsExport
 from course.grading import grade_class
 from course.nbgrader_commands import nbgrader
-from course.report import build_report
 from course.sandbox import sandbox_available
 from course.settings import db_url
 
@@ -81,6 +80,8 @@ def main(root: Path, assignment: str, *, workers: int | None = None, force: bool
     with Gradebook(db_url(root)) as gradebook:
         settle_zero_point_tasks(gradebook, assignment)
         NotebookColumnsExport(to=str(grades), assignment=[assignment]).export(gradebook)
+    from course.report import build_report  # matplotlib: imported once grading is done
+
     report = build_report(root, assignment)
 
     counts = {status: sum(r.status == status for r in results.values())

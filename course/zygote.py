@@ -170,20 +170,38 @@ def make_shell():
     return shell, outputs
 
 
-# ---- the parent -----------------------------------------------------------------------
-def warm(course_root):
-    """Import what the notebooks and graders import, in the parent, once."""
+# ---- what every grading process does before the first student cell --------------------
+def import_course_modules(course_root):
+    """Import the graders and the reference from the course folder, so that the hidden
+    tests find them in sys.modules whatever the student submitted beside the notebook
+    (a `graders/` folder or a `solutions.py` is never imported)."""
     import importlib
     import pkgutil
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    shell, outputs = make_shell()  # before pyplot, so the inline backend finds the shell
-    import matplotlib.pyplot  # noqa: F401
-    import numpy  # noqa: F401
     sys.path.insert(0, course_root)
     for package_name in ("solutions", "graders"):
         package = importlib.import_module(package_name)
         for module in pkgutil.walk_packages(package.__path__, package_name + "."):
             importlib.import_module(module.name)
+
+
+def prepare_checks(course_root):
+    """Fix the replay seed and lock the process down (graders/integrity.py), reading the
+    instructor's switches before any student code could set them."""
+    from graders import compare, integrity
+    compare.freeze_replay_seed()
+    # COURSE_DEFENCES=off is for measuring the defences (tests/e2e/test_cheats.py)
+    if os.environ.pop("COURSE_DEFENCES", "on") != "off":
+        integrity.lock_down(course_root)
+
+
+# ---- the parent -----------------------------------------------------------------------
+def warm(course_root):
+    """Import what the notebooks and graders import, in the parent, once."""
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    shell, outputs = make_shell()  # before pyplot, so the inline backend finds the shell
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import_course_modules(course_root)
     return shell, outputs
 
 
@@ -343,11 +361,8 @@ def run_child(shell, outputs, job_file, out, course_root):
         raise StdinNotImplementedError(
             "raw_input was called, but this frontend does not support input requests.")
     builtins.input = no_input
-    from graders import compare, integrity
     os.environ.update(job["environment"])
-    compare.freeze_replay_seed()
-    if os.environ.pop("COURSE_DEFENCES", "on") != "off":
-        integrity.lock_down(course_root)
+    prepare_checks(course_root)
     send = lambda message: _send(out, message)  # noqa: E731
     for index, source in job["cells"]:
         try:

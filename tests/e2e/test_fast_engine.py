@@ -146,8 +146,13 @@ def one_worker_class(tmp_path_factory):
     for student, answers in students.items():
         write_submission(root / "release" / ASSIGNMENT, root / "submitted" / student / ASSIGNMENT,
                          answers)
+    folders_before = set(Path(tempfile.gettempdir()).glob("zygote-*"))
     assert grade_command.main(root, ASSIGNMENT, workers=1) == 0
+    LEFT_BEHIND.update(set(Path(tempfile.gettempdir()).glob("zygote-*")) - folders_before)
     return root
+
+
+LEFT_BEHIND = set()  # zygote folders the fixture's run did not remove
 
 
 def scores(root, student):
@@ -171,9 +176,11 @@ def test_site_packages_are_untouched(one_worker_class):
 
 
 def test_no_zygote_outlives_the_run(one_worker_class):
+    """Are the zygote processes and their folders gone once the grade command is done?"""
     survivors = subprocess.run(["pgrep", "-f", "from course import zygote"],
                                capture_output=True, text=True)
     assert survivors.stdout.strip() == ""
+    assert not LEFT_BEHIND
 
 
 def test_grade_help_answers_without_loading_nbgrader():

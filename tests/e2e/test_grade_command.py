@@ -160,10 +160,13 @@ def hostile_class(tmp_path_factory):
     return grade_hostile_class(copy_course(tmp_path_factory.mktemp("hostile") / "course"))
 
 
-def cell_scores(root, student, notebook):
+def cell_scores(root, student, notebook, automatic=False):
+    """{grade_id: (score, max_score)}; with `automatic`, the autograder's score even
+    where an instructor gave a manual one."""
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         submitted = gradebook.find_submission_notebook(notebook, ASSIGNMENT, student)
-        return {grade.name: (grade.score, grade.max_score) for grade in submitted.grades}
+        return {grade.name: (grade.auto_score if automatic else grade.score, grade.max_score)
+                for grade in submitted.grades}
 
 
 def test_each_hostile_submission_costs_only_its_own_points(hostile_class):
@@ -256,16 +259,18 @@ def test_the_kernel_engine_scores_the_hostile_class_alike(hostile_class, tmp_pat
     kernel_root, _, _, _ = grade_hostile_class(copy_course(tmp_path / "course"), "kernel")
     for student in cases:
         for notebook in NOTEBOOKS:
-            assert (cell_scores(kernel_root, student, notebook)
-                    == cell_scores(fast_root, student, notebook)), (student, notebook)
+            assert (cell_scores(kernel_root, student, notebook, automatic=True)
+                    == cell_scores(fast_root, student, notebook, automatic=True)), (
+                student, notebook)
 
 
 @pytest.mark.parametrize("assignment", sorted(DEMO))
 def test_grading_matches_sequential_nbgrader_cell_by_cell(graded_course, tmp_path, assignment):
     """Does the parallel grade command, with a Jupyter kernel per notebook, give every
     sample student (the demo class and the grader tests' held-out-style answers) the
-    same score, cell by cell, as plain sequential `nbgrader autograde` with the fast
-    engine (the graded_course fixture)?"""
+    same automatic score, cell by cell, as plain sequential `nbgrader autograde` with
+    the fast engine (the graded_course fixture, where written answers have manual
+    grades)?"""
     root = copy_course(tmp_path / "course")
     nbgrader(root, "generate_assignment", assignment, "--force", echo=False)
     from course.demo import write_class_submissions
@@ -278,9 +283,11 @@ def test_grading_matches_sequential_nbgrader_cell_by_cell(graded_course, tmp_pat
         for notebook in notebooks:
             with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
                 submitted = gradebook.find_submission_notebook(notebook, assignment, student)
-                ours = {grade.name: (grade.score, grade.max_score) for grade in submitted.grades}
-            theirs = {grade_id: (score, max_score) for grade_id, (score, max_score, _) in
-                      graded_course.cell_scores(assignment, student, notebook).items()}
+                ours = {grade.name: (grade.auto_score, grade.max_score)
+                        for grade in submitted.grades if grade.auto_score is not None}
+            theirs = {grade_id: (score, max_score) for grade_id, (score, max_score, by_hand) in
+                      graded_course.cell_scores(assignment, student, notebook).items()
+                      if not by_hand}
             assert ours == theirs, (student, notebook)
 
 
