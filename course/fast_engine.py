@@ -41,7 +41,7 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """One warm parent in its sandbox, and the folders it shares with this process."""
 
-    def __init__(self, course_root: Path, hidden_paths, sandbox: bool, log):
+    def __init__(self, course_root: Path, visible_paths, sandbox: bool, log):
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-"))
         self.workdir = self.folder / "work"   # the running notebook's folder
         self.private = self.folder / "private"  # the job file, matplotlib's and IPython's dirs
@@ -57,7 +57,7 @@ class Zygote:
                    str(course_root), "sandboxed" if self.sandboxed else "open"]
         if self.sandboxed:
             command = [*bubblewrap_arguments(course_root, self.workdir, self.private,
-                                             hidden_paths), *command]
+                                             visible_paths), *command]
         environment = {key: value for key, value in os.environ.items()
                        if key not in (*PASSED_TO_CHILD, TOKEN_VARIABLE, "COURSE_DB_URL")}
         environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
@@ -137,7 +137,7 @@ class ForkedExecute(SandboxedExecute):
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
         try:
             zygote = _zygote((str(course_root), self.sandbox),
-                             lambda: Zygote(course_root, self.hidden_paths, self.sandbox,
+                             lambda: Zygote(course_root, self.visible_paths, self.sandbox,
                                             self.log))
         except ZygoteError as error:
             self.log.warning("%s", error)

@@ -59,11 +59,11 @@ class SandboxedExecute(Execute):
     notebook_timeout = Integer(300, help=(
         "Wall-clock budget of one notebook, in seconds, on top of the per-cell timeout: "
         "cells still waiting when it runs out are scored 0.")).tag(config=True)
-    hidden_paths = List(Unicode(), [
-        "submitted", "autograded", "feedback", "feedback_cache", "downloaded", "exchange",
-        ".grading", "grades", "reports", "source",
-    ], help="Course folders a kernel must not see (its own working folder excepted).").tag(
-        config=True)
+    visible_paths = List(Unicode(), ["course", "graders", "solutions", ".venv"], help=(
+        "What a kernel sees of the course folder: the code it imports (and the virtual "
+        "environment, if it lives there). The gradebook, the submissions, the source "
+        "notebooks and everything else in the course folder are not there; the "
+        "kernel's own working folder is added.")).tag(config=True)
 
     start_attempts = Integer(3, help=(
         "Kernel starts to try before giving up on a notebook. Only a start that fails "
@@ -139,23 +139,21 @@ class SandboxedExecute(Execute):
         workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
         return [*bubblewrap_arguments(course_root, Path(workdir), Path(self._private_dir),
-                                      self.hidden_paths), *limits]
+                                      self.visible_paths), *limits]
 
 
 def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
-                         hidden_paths) -> list[str]:
+                         visible_paths) -> list[str]:
     """A read-only view of the machine in which only `workdir` and `private_dir` are
-    writable, the course's student folders and gradebook are empty, and there is no
-    network. Later mounts go on top of earlier ones."""
+    writable, the course folder shows only `visible_paths` (so the gradebook, its
+    journal files and every student's files are absent, whenever they appear), and
+    there is no network. Later mounts go on top of earlier ones."""
     arguments = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                  "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs", "/dev/shm",
-                 # the course itself may live under /tmp (a test's copy): keep it visible
-                 "--ro-bind", str(course_root), str(course_root)]
-    for name in hidden_paths:
-        if (course_root / name).is_dir():
-            arguments += ["--tmpfs", str(course_root / name)]
-    for database in course_root.glob("gradebook.db*"):
-        arguments += ["--ro-bind", "/dev/null", str(database)]
+                 "--tmpfs", str(course_root)]
+    for name in visible_paths:
+        if (course_root / name).exists():
+            arguments += ["--ro-bind", str(course_root / name), str(course_root / name)]
     workdir = workdir.resolve()
     arguments += ["--bind", str(workdir), str(workdir),
                   "--bind", str(private_dir), str(private_dir),

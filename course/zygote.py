@@ -15,6 +15,7 @@ Protocol, one JSON object per line:
                                 "outputs": [...]} for each cell
     parent -> worker (stdout):  {"ready": true} once warm, {"exit": status} per child
 """
+import gc
 import json
 import os
 import resource
@@ -202,7 +203,25 @@ def warm(course_root):
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
     import_course_modules(course_root)
+    # draw one figure of the kind the notebooks draw, so that the fonts, the text and
+    # mathtext caches and the PNG writer are ready in every child, not rebuilt by each
+    shell.run_cell(WARM_UP, store_history=False, silent=True)
+    outputs.begin()
     return shell, outputs
+
+
+WARM_UP = """
+import matplotlib.pyplot as _plt, numpy as _np
+from matplotlib.colors import ListedColormap as _ListedColormap
+_figure, _axes = _plt.subplots(1, 2, figsize=(8, 3))
+_x = _np.linspace(-3, 3, 50)
+_axes[0].plot(_x, _np.tanh(_x), label=r"$\\tanh(z)$, σ′"); _axes[0].legend(); _axes[0].grid(alpha=0.3)
+_axes[0].set_title("warm-up"); _axes[0].set_xlabel("z"); _axes[1].set_yscale("log")
+_axes[1].contourf(*_np.meshgrid(_x, _x), _np.add.outer(_x, _x) > 0, cmap=_ListedColormap(["w", "k"]))
+_figure.tight_layout(); _figure.canvas.print_figure(__import__("io").BytesIO(), format="png")
+_plt.close("all")
+del _plt, _np, _ListedColormap, _figure, _axes, _x
+"""
 
 
 def _threads() -> int:
@@ -260,6 +279,9 @@ def serve(course_root, sandboxed):
         # a child may not ptrace this parent or read its memory
         import ctypes
         ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    # the children share the parent's memory until they write to it; a collection in a
+    # child would write to every object it visits, so the warm objects are set aside
+    gc.freeze()
     _send(out, {READY: True})
     commands = _Lines(0)
     while True:

@@ -193,3 +193,24 @@ def test_grade_help_answers_without_loading_nbgrader():
     result = subprocess.run([sys.executable, "-c", probe], cwd=COURSE_ROOT,
                             capture_output=True, text=True)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_child_that_ignores_the_interrupt_is_killed():
+    """A cell that ignores the timeout's interrupt: is the child killed one time limit
+    later, the cell scored 0, the test cells after it too, and the next notebook fine?"""
+    stubborn = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "while True:\n    time.sleep(0.1)")
+    cells = [new_code_cell(stubborn), graded_cell("assert True", "after_the_loop")]
+    config = Config()
+    config.CourseDirectory.root = str(COURSE_ROOT)
+    config.Execute.timeout = 2
+    engine = ForkedExecute(config=config)
+    with tempfile.TemporaryDirectory() as folder:
+        notebook, _ = engine.preprocess(new_notebook(cells=cells), {"metadata": {"path": folder}})
+        after, _ = engine.preprocess(new_notebook(cells=[graded_cell("1 + 1", "next")]),
+                                     {"metadata": {"path": folder}})
+    close_zygotes()
+    assert [output.ename for output in notebook.cells[0].outputs] == ["CellTimeoutError"]
+    assert [output.ename for output in notebook.cells[1].outputs] == ["NotExecuted"]
+    assert "would not stop" in notebook.cells[1].outputs[0].evalue
+    assert [output.output_type for output in after.cells[0].outputs] == ["execute_result"]
