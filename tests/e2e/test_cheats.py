@@ -6,8 +6,9 @@ The class is graded by the fast engine (the default) and again by the kernel eng
 Every cheat answers the sigmoid exercise of a1_activations/activations.ipynb (the other
 cells are left as released). With the course's defences it must score nothing on the
 cells it targets. The same class is graded a second time with the defences switched
-off (COURSE_DEFENCES=off, no sandbox): a cheat marked `works_without_defences` must
-then score there, which shows that the defence, not luck, stops it.
+off (COURSE_DEFENCES=off, no sandbox, a plain kernel): a cheat marked
+`works_without_defences` must then score there, which shows that the defence, not luck,
+stops it.
 """
 import collections
 import subprocess
@@ -209,7 +210,10 @@ def graded(tmp_path_factory):
     grade(by_kernels, cheats(by_kernels), engine="kernel")
     ENVIRONMENT["COURSE_DEFENCES"] = "off"
     try:
-        grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False")
+        # the plainest grading there is: a kernel per notebook, no sandbox, no defences
+        # (the fast engine's zygote even keeps its objects out of gc's reach)
+        grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False",
+              engine="kernel")
     finally:
         del ENVIRONMENT["COURSE_DEFENCES"]
     return defended, undefended, catalogue, by_kernels
