@@ -24,8 +24,10 @@ For (b) and (c) only autograding is timed (staging the submissions, starting the
 workers, autograding); the feedback that grade_class generates next is timed apart.
 Prints seconds per notebook for each, the ratios a/c, b/c and c/d, and whether (a), (b)
 and (c) gave the same score to every graded cell, listing the cells where they differ.
-With --scale N, a class of N students is also graded with the fast engine alone, to show
-how its cost per notebook grows with the class (e.g. --scale 600).
+Then the start-up: `python -m course grade --help`, loading the grade command with and
+without the deferred imports, and starting a zygote. With --scale N, a class of N
+students is also graded with the fast engine alone, to show how its cost per notebook
+grows with the class (e.g. --scale 600).
 
 A runaway student costs the cell time limit (15 s) in every engine and in the floor;
 --no-runaway leaves it out of the class, so that c/d shows the engine's own overhead.
@@ -35,6 +37,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +62,7 @@ from course.grading import grade_class  # noqa: E402
 from course.nbgrader_commands import ENVIRONMENT, NBGRADER, nbgrader  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.sandbox import sandbox_available  # noqa: E402
-from course.settings import ENGINE_VARIABLE  # noqa: E402
+from course.settings import COURSE_ROOT, ENGINE_VARIABLE  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
 from tests.conftest import copy_course  # noqa: E402
 
@@ -224,6 +227,27 @@ def differences(by_run: dict) -> list:
             if len({str(found.get(cell, "missing")) for found in by_run.values()}) > 1]
 
 
+def start_up() -> dict:
+    """Medians of 5 runs: `python -m course grade --help`; loading what the grade command
+    loads before it grades anyone, with and without course/deferred_imports.py; and
+    starting one zygote (warm and ready to fork)."""
+    from course.fast_engine import Zygote
+
+    def median(step):
+        return statistics.median(timed(step) for _ in range(5))
+
+    def python(*arguments):
+        return lambda: subprocess.run([sys.executable, *arguments], cwd=COURSE_ROOT,
+                                      capture_output=True, check=True)
+    load = "import course.grade_command, course.grading, nbgrader.apps"
+    deferred = "from course.deferred_imports import defer_imports; defer_imports(); "
+    return {"help": median(python("-m", "course", "grade", "--help")),
+            "load": median(python("-c", deferred + load)),
+            "load_undeferred": median(python("-c", load)),
+            "zygote": median(lambda: Zygote(COURSE_ROOT, ["course", "graders", "solutions",
+                                                          ".venv"], True).close())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
@@ -279,6 +303,11 @@ def main() -> None:
         for (student, notebook, grade_id), found in differ:
             print(f"  {student} {notebook} {grade_id}: "
                   + "  ".join(f"{run} {score}" for run, score in found.items()))
+
+        up = start_up()
+        print(f"start-up: `grade --help` {up['help']:.2f} s; loading the grade command "
+              f"{up['load']:.2f} s ({up['load_undeferred']:.2f} s without deferred imports); "
+              f"a zygote ready to fork {up['zygote']:.2f} s (once per worker)")
 
         if args.scale:
             scale_notebooks = make_class(copies["scale"], args.assignment, args.scale,

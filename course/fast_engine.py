@@ -24,7 +24,7 @@ from pathlib import Path
 
 from nbformat import from_dict
 
-from course.sandbox import (SandboxedExecute, _fail_cells_that_did_not_run,
+from course.sandbox import (SandboxedExecute, fail_cells_that_did_not_run,
                             bubblewrap_arguments, fail_cell, sandbox_available)
 from course.zygote import EXIT, LANGUAGE_INFO, READY, _empty, _Lines
 from graders.integrity import TOKEN_VARIABLE
@@ -41,16 +41,13 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """One warm parent in its sandbox, and the folders it shares with this process."""
 
-    def __init__(self, course_root: Path, visible_paths, sandbox: bool, log):
+    def __init__(self, course_root: Path, visible_paths, sandbox: bool):
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-"))
         self.workdir = self.folder / "work"   # the running notebook's folder
         self.private = self.folder / "private"  # the job file, matplotlib's and IPython's dirs
         self.workdir.mkdir()
         self.private.mkdir()
         self.sandboxed = sandbox and sandbox_available()
-        if sandbox and not self.sandboxed:
-            log.warning("SANDBOX UNAVAILABLE: bubblewrap is not installed or cannot "
-                        "create namespaces here; student code runs unisolated.")
         command = [sys.executable, "-c",
                    "import sys; sys.path.insert(0, sys.argv[1]); from course import zygote; "
                    "zygote.serve(sys.argv[1], sys.argv[2] == 'sandboxed')",
@@ -135,14 +132,20 @@ class ForkedExecute(SandboxedExecute):
         started = time.monotonic()
         resources["grading_token"] = os.urandom(16).hex()
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
-        try:
-            zygote = _zygote((str(course_root), self.sandbox),
-                             lambda: Zygote(course_root, self.visible_paths, self.sandbox,
-                                            self.log))
-        except ZygoteError as error:
-            self.log.warning("%s", error)
-            _fail_cells_that_did_not_run(nb, "the grading process could not start")
+        zygote = None
+        for attempt in range(1, self.start_attempts + 1):
+            try:
+                zygote = _zygote((str(course_root), self.sandbox),
+                                 lambda: Zygote(course_root, self.visible_paths, self.sandbox))
+                break
+            except ZygoteError as error:  # no student code has run yet: try again
+                self.log.warning("Zygote start %d failed: %s", attempt, error)
+        if zygote is None:
+            fail_cells_that_did_not_run(nb, "the grading process could not start")
             return nb, resources
+        if self.sandbox and not zygote.sandboxed:
+            self.log.warning("SANDBOX UNAVAILABLE: bubblewrap is not installed or cannot "
+                             "create namespaces here; student code runs unisolated.")
         workdir = Path(resources.get("metadata", {}).get("path") or os.getcwd())
         _replace_contents(zygote.workdir, workdir)
         cells = [(index, cell.source) for index, cell in enumerate(nb.cells)
@@ -161,7 +164,7 @@ class ForkedExecute(SandboxedExecute):
         if failure:
             self.log.warning("Kernel failure in %s: %s\nZygote log:\n%s", workdir, failure,
                              zygote.tail())
-        _fail_cells_that_did_not_run(nb, failure)
+        fail_cells_that_did_not_run(nb, failure)
         nb.metadata["language_info"] = dict(LANGUAGE_INFO)
         if zygote.alive():  # else it was closed, its folders with it
             _empty(str(zygote.workdir))

@@ -91,7 +91,7 @@ class SandboxedExecute(Execute):
                         fail_cell(self._running_cell, self._failure)
             if self._failure is None or _any_cell_ran(nb):
                 break
-        _fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
+        fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
         return nb, resources
 
     def preprocess_cell(self, cell, resources, index):
@@ -191,7 +191,7 @@ def fail_cell(cell: NotebookNode, reason: str) -> None:
             traceback=[f"NotExecuted: This cell did not finish: {reason}."]))
 
 
-def _fail_cells_that_did_not_run(nb: NotebookNode, reason: str | None) -> None:
+def fail_cells_that_did_not_run(nb: NotebookNode, reason: str | None) -> None:
     """Give every grade cell that has no execution an error, so that it scores 0."""
     for cell in nb.cells:
         if cell.cell_type != "code" or cell.get("execution_count") is not None:

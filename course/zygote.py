@@ -27,6 +27,7 @@ READY, EXIT = "ready", "exit"
 # what one cell may send back; beyond it a stream is cut (nbgrader's LimitOutput keeps
 # far less), so a flood of output costs time, not the worker's memory
 MAX_STREAM_CHARS = 1_000_000
+MAX_DISPLAY_BYTES = 20 * 2**20  # one display (a figure, a table) larger than this is dropped
 LANGUAGE_INFO = {  # what ipykernel reports, for the executed notebook's metadata
     "name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
     "codemirror_mode": {"name": "ipython", "version": 3}, "pygments_lexer": "ipython3",
@@ -354,6 +355,20 @@ class _Lines:
 
 
 # ---- the child ------------------------------------------------------------------------
+def _bounded(items):
+    """The cell's outputs, each display too large to send replaced by a note (streams
+    are bounded as they are written; errors are kept whole)."""
+    bounded = []
+    for output in items:
+        if output["output_type"] in ("display_data", "execute_result"):
+            size = len(json.dumps(output["data"], default=str))
+            if size > MAX_DISPLAY_BYTES:
+                output = {**output, "metadata": {}, "data": {
+                    "text/plain": f"[a display of {size / 2**20:.0f} MB, too large to keep]"}}
+        bounded.append(output)
+    return bounded
+
+
 def run_child(shell, outputs, job_file, out, course_root):
     """Run one notebook's cells; report each to the worker through `out`."""
     with open(job_file) as file:
@@ -398,10 +413,11 @@ def run_child(shell, outputs, job_file, out, course_root):
             end = os.lseek(capture, 0, os.SEEK_CUR)
             if end:
                 os.lseek(capture, 0, os.SEEK_SET)
-                outputs.stream(name, os.read(capture, end).decode(errors="replace"))
+                text = os.read(capture, min(end, MAX_STREAM_CHARS)).decode(errors="replace")
+                outputs.stream(name, text)
                 os.ftruncate(capture, 0)
                 os.lseek(capture, 0, os.SEEK_SET)
-        send({"done": index, "execution_count": count, "outputs": outputs.items})
+        send({"done": index, "execution_count": count, "outputs": _bounded(outputs.items)})
         if shell.exit_now:  # exit() or quit() in a cell ends a kernel
             return 0
     return 0

@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from course import grade_command
+from course import fast_engine, grade_command
 from course.fast_engine import ForkedExecute, close_zygotes
 from course.nbgrader_commands import nbgrader
 from course.sample_class import changed
@@ -214,3 +214,35 @@ def test_a_child_that_ignores_the_interrupt_is_killed():
     assert [output.ename for output in notebook.cells[1].outputs] == ["NotExecuted"]
     assert "would not stop" in notebook.cells[1].outputs[0].evalue
     assert [output.output_type for output in after.cells[0].outputs] == ["execute_result"]
+
+
+def test_without_bubblewrap_the_engine_still_grades_and_says_so(caplog, monkeypatch):
+    """Where bubblewrap is missing, do cells still run, with a loud warning in the log?"""
+    monkeypatch.setattr(fast_engine, "sandbox_available", lambda: False)
+    config = Config()
+    config.CourseDirectory.root = str(COURSE_ROOT)
+    with tempfile.TemporaryDirectory() as folder:
+        notebook, _ = ForkedExecute(config=config).preprocess(
+            new_notebook(cells=[graded_cell("print(6 * 7)", "answer")]),
+            {"metadata": {"path": folder}})
+    close_zygotes()
+    assert [output.text for output in notebook.cells[0].outputs] == ["42\n"]
+    assert "SANDBOX UNAVAILABLE" in caplog.text
+
+
+def test_huge_outputs_are_cut_not_carried():
+    """Output far beyond what nbgrader keeps: is it cut in the child, the cell's error
+    kept, and the notebook graded?"""
+    cells = [new_code_cell("import os\nfor _ in range(200):\n    os.write(1, b'x' * 2**20)"),
+             new_code_cell("from IPython.display import display\n"
+                           "display({'text/plain': 'y' * 30 * 2**20}, raw=True)\n"
+                           "raise ValueError('kept')")]
+    config = Config()
+    config.CourseDirectory.root = str(COURSE_ROOT)
+    with tempfile.TemporaryDirectory() as folder:
+        notebook, _ = ForkedExecute(config=config).preprocess(
+            new_notebook(cells=cells), {"metadata": {"path": folder}})
+    close_zygotes()
+    assert sum(len(output.get("text", "")) for output in notebook.cells[0].outputs) < 2 * 2**20
+    display, error = notebook.cells[1].outputs
+    assert "too large to keep" in display.data["text/plain"] and error.evalue == "kept"
