@@ -12,6 +12,7 @@ from course.checks_ran import VerifyChecksRan  # noqa: E402
 from course.fast_engine import ForkedExecute  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
+from course.settings import ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
@@ -44,9 +45,12 @@ c.Execute.extra_arguments = [
 # nbgrader's last step, CheckCellMetadata, is left out: it validated the same metadata
 # when the submission was sanitized, just before, and no step since changes it (student
 # code runs in another process); validating twice cost 10% of a notebook's grading.
-ENGINES = {"fork": ForkedExecute, "kernel": SandboxedExecute}
+EXECUTE = {"fork": ForkedExecute, "kernel": SandboxedExecute}
+ENGINE = os.environ.get(ENGINE_VARIABLE) or ENGINES[0]
+if ENGINE not in EXECUTE:
+    raise ValueError(f"{ENGINE_VARIABLE}={ENGINE!r}: the engines are {', '.join(ENGINES)}")
 c.Autograde.autograde_preprocessors = [
-    ENGINES[os.environ.get("COURSE_ENGINE") or "fork"], VerifyChecksRan, IgnorePattern,
+    EXECUTE[ENGINE], VerifyChecksRan, IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
 ]
 # Our checks take well under a second per cell; a cell still running after this long

@@ -61,7 +61,7 @@ from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 from course.grading import grade_class  # noqa: E402
 from course.nbgrader_commands import ENVIRONMENT, NBGRADER, nbgrader  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
-from course.sandbox import sandbox_available  # noqa: E402
+from course.sandbox import SandboxedExecute, sandbox_available  # noqa: E402
 from course.settings import COURSE_ROOT, ENGINE_VARIABLE  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
 from tests.conftest import copy_course  # noqa: E402
@@ -156,8 +156,6 @@ def execute_cells(course_root: str, paths: list, timeout: float) -> dict:
     at `paths`, each notebook in a fresh namespace, and time the cells alone."""
     import builtins
     import contextlib
-    import importlib
-    import pkgutil
     import signal
 
     import matplotlib
@@ -165,11 +163,8 @@ def execute_cells(course_root: str, paths: list, timeout: float) -> dict:
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
 
-    sys.path.insert(0, course_root)
-    for package_name in ("solutions", "graders"):  # as the kernels' start-up does
-        package = importlib.import_module(package_name)
-        for module in pkgutil.walk_packages(package.__path__, package_name + "."):
-            importlib.import_module(module.name)
+    from course.zygote import import_course_modules
+    import_course_modules(course_root)  # as every grading process does
     base_path = list(sys.path)
 
     def stop(signum, frame):
@@ -244,8 +239,8 @@ def start_up() -> dict:
     return {"help": median(python("-m", "course", "grade", "--help")),
             "load": median(python("-c", deferred + load)),
             "load_undeferred": median(python("-c", load)),
-            "zygote": median(lambda: Zygote(COURSE_ROOT, ["course", "graders", "solutions",
-                                                          ".venv"], True).close())}
+            "zygote": median(lambda: Zygote(
+                COURSE_ROOT, SandboxedExecute.visible_paths.default(), True).close())}
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import atexit
 import json
 import multiprocessing.util
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from nbformat import from_dict
 
 from course.sandbox import (SandboxedExecute, fail_cells_that_did_not_run,
                             bubblewrap_arguments, fail_cell, sandbox_available)
-from course.zygote import EXIT, LANGUAGE_INFO, READY, _empty, _Lines
+from course.zygote import EXIT, LANGUAGE_INFO, READY, JsonLines, empty_folder
 from graders.integrity import TOKEN_VARIABLE
 
 START_TIMEOUT = 60  # seconds for a zygote to import everything and say it is ready
@@ -66,7 +67,7 @@ class Zygote:
                                             stdout=subprocess.PIPE, stderr=log_file,
                                             cwd=self.workdir, env=environment,
                                             start_new_session=True)
-        self.events = _Lines(self.process.stdout.fileno())
+        self.events = JsonLines(self.process.stdout.fileno())
         ready = self.events.next(START_TIMEOUT)
         if not ready or not ready.get(READY):
             self.close()
@@ -128,9 +129,8 @@ class ForkedExecute(SandboxedExecute):
     """nbgrader's Execute step run by a forked child of a warm zygote (see the top)."""
 
     def preprocess(self, nb, resources=None, km=None):
-        self.resources = resources
         started = time.monotonic()
-        resources["grading_token"] = os.urandom(16).hex()
+        resources["grading_token"] = secrets.token_hex(16)  # see SandboxedExecute
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
         zygote = None
         for attempt in range(1, self.start_attempts + 1):
@@ -166,8 +166,6 @@ class ForkedExecute(SandboxedExecute):
                              zygote.tail())
         fail_cells_that_did_not_run(nb, failure)
         nb.metadata["language_info"] = dict(LANGUAGE_INFO)
-        if zygote.alive():  # else it was closed, its folders with it
-            _empty(str(zygote.workdir))
         return nb, resources
 
     def _follow(self, zygote, nb, deadline):
@@ -208,11 +206,9 @@ class ForkedExecute(SandboxedExecute):
                 cell_deadline = time.monotonic() + self.timeout if self.timeout else None
             elif "done" in event and event["done"] == running:
                 cell = nb.cells[running]
-                outputs = [from_dict(output) for output in event.get("outputs", [])
-                           if isinstance(output, dict) and "output_type" in output]
-                if interrupted:  # the timeout's error stays; the late outputs are dropped
-                    outputs = [output for output in cell.outputs]
-                cell.outputs = outputs
+                if not interrupted:  # else the timeout's error stays, late outputs dropped
+                    cell.outputs = [from_dict(output) for output in event.get("outputs", [])
+                                    if isinstance(output, dict) and "output_type" in output]
                 cell.execution_count = event.get("execution_count")
                 running, cell_deadline, interrupted = None, None, False
 
@@ -228,8 +224,9 @@ def _last_line(text: str) -> str:
 
 
 def _replace_contents(target: Path, source: Path) -> None:
-    """Make `target` hold a copy of what `source` holds (the student's folder)."""
-    _empty(str(target))
+    """Make `target` hold a copy of what `source` holds (the student's folder), and
+    nothing of the notebook before it."""
+    empty_folder(str(target))
     for entry in source.iterdir():
         if entry.is_symlink():
             continue

@@ -8,7 +8,7 @@ COURSE_ROOT = Path(__file__).resolve().parent.parent
 # (nbgrader_config.py reads it, so plain nbgrader commands follow it too), e.g.
 # COURSE_DB_URL=postgresql://grader@db.example.org:5432/activations
 DB_URL_VARIABLE = "COURSE_DB_URL"
-# The engine that runs the notebooks at autograde: "fork" (default) or "kernel" (see
+# The engine that runs the notebooks at autograde, the first the default (see
 # nbgrader_config.py, which reads it)
 ENGINE_VARIABLE = "COURSE_ENGINE"
 ENGINES = ("fork", "kernel")

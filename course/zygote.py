@@ -13,7 +13,8 @@ Protocol, one JSON object per line:
     worker -> parent (stdin):   {"run": job_file} | {"interrupt": true} | {"kill": true}
     child  -> worker (stdout):  {"start": index} then {"done": index, "execution_count": n,
                                 "outputs": [...]} for each cell
-    parent -> worker (stdout):  {"ready": true} once warm, {"exit": status} per child
+    parent -> worker (stdout):  {"ready": true} once warm (or {"error": why}), then
+                                {"exit": status} per child
 """
 import gc
 import json
@@ -40,9 +41,10 @@ class CellOutputs:
     """The outputs of the running cell, in nbformat's shape, in the order produced."""
 
     def __init__(self):
-        self.items, self._clear_on_next, self._stream_chars = [], False, 0
+        self.begin()
 
     def begin(self):
+        """Start the outputs of a new cell."""
         self.items, self._clear_on_next, self._stream_chars = [], False, 0
 
     def add(self, output):
@@ -245,7 +247,7 @@ def _kill_strays(own_pid):
                 pass
 
 
-def _empty(folder):
+def empty_folder(folder):
     """Remove everything inside `folder`, whatever permissions a child gave it."""
     import shutil
 
@@ -284,7 +286,7 @@ def serve(course_root, sandboxed):
     # child would write to every object it visits, so the warm objects are set aside
     gc.freeze()
     _send(out, {READY: True})
-    commands = _Lines(0)
+    commands = JsonLines(0)
     while True:
         command = commands.next(None)
         if command is None:  # the worker is gone
@@ -293,7 +295,6 @@ def serve(course_root, sandboxed):
             continue
         child = os.fork()
         if child == 0:
-            os.close(0)
             status = 1
             try:
                 status = run_child(shell, outputs, command["run"], out, course_root)
@@ -302,7 +303,7 @@ def serve(course_root, sandboxed):
         status = _watch(child, commands)
         if sandboxed:
             _kill_strays(os.getpid())
-            _empty("/tmp")
+            empty_folder("/tmp")
         _send(out, {EXIT: status})
 
 
@@ -327,7 +328,7 @@ def _watch(child, commands):
         os.close(pidfd)
 
 
-class _Lines:
+class JsonLines:
     """JSON lines read from a file descriptor, without reading ahead of what is asked."""
 
     def __init__(self, fd):
@@ -421,7 +422,3 @@ def run_child(shell, outputs, job_file, out, course_root):
         if shell.exit_now:  # exit() or quit() in a cell ends a kernel
             return 0
     return 0
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2] == "sandboxed")

@@ -170,7 +170,9 @@ def write_cheat(root, student, cheat):
         (folder / path).write_text(text)
 
 
-def grade(root, classes, *extra, engine=None):
+def grade(root, classes, *extra, **environment):
+    """Write the class and grade it with plain `nbgrader autograde`, with `environment`
+    (e.g. COURSE_ENGINE, COURSE_DEFENCES) on top of the usual one."""
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
     for student, cheat in classes.items():
         write_cheat(root, student, cheat)
@@ -178,9 +180,8 @@ def grade(root, classes, *extra, engine=None):
     write_cheat(root, "honest", honest)
     # nbgrader exits 1 when it cannot grade a student (renamed test cells): that
     # student is flagged, the others are graded
-    environment = {**ENVIRONMENT, **({ENGINE_VARIABLE: engine} if engine else {})}
-    subprocess.run([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root, env=environment,
-                   capture_output=True)
+    subprocess.run([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root,
+                   env={**ENVIRONMENT, **environment}, capture_output=True)
 
 
 def scores(root, student):
@@ -207,15 +208,11 @@ def graded(tmp_path_factory):
     undefended = copy_course(tmp_path_factory.mktemp("undefended") / "course")
     catalogue = cheats(defended)
     grade(defended, catalogue)
-    grade(by_kernels, cheats(by_kernels), engine="kernel")
-    ENVIRONMENT["COURSE_DEFENCES"] = "off"
-    try:
-        # the plainest grading there is: a kernel per notebook, no sandbox, no defences
-        # (the fast engine's zygote even keeps its objects out of gc's reach)
-        grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False",
-              engine="kernel")
-    finally:
-        del ENVIRONMENT["COURSE_DEFENCES"]
+    grade(by_kernels, cheats(by_kernels), **{ENGINE_VARIABLE: "kernel"})
+    # the plainest grading there is: a kernel per notebook, no sandbox, no defences (the
+    # fast engine's zygote even keeps its objects out of gc's reach)
+    grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False",
+          **{ENGINE_VARIABLE: "kernel", "COURSE_DEFENCES": "off"})
     return defended, undefended, catalogue, by_kernels
 
 

@@ -13,7 +13,6 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
@@ -55,16 +54,21 @@ CELLS = [
 ]
 
 
-def executed(engine):
-    notebook = new_notebook(cells=[new_code_cell(c) if isinstance(c, str) else c.copy()
-                                   for c in CELLS])
+def executed(engine, *notebooks, timeout=15):
+    """Each list of cells (sources or cells) as a notebook, executed in turn by one
+    `engine` preprocessor in a scratch folder; the executed notebooks."""
     config = Config()
     config.CourseDirectory.root = str(COURSE_ROOT)
-    config.Execute.timeout = 15
+    config.Execute.timeout = timeout
+    preprocessor = engine(config=config)
+    results = []
     with tempfile.TemporaryDirectory() as folder:
-        notebook, _ = engine(config=config).preprocess(notebook, {"metadata": {"path": folder}})
+        for cells in notebooks:
+            notebook = new_notebook(cells=[new_code_cell(cell) if isinstance(cell, str)
+                                           else cell.copy() for cell in cells])
+            results.append(preprocessor.preprocess(notebook, {"metadata": {"path": folder}})[0])
     close_zygotes()
-    return notebook
+    return results
 
 
 def summary(cell):
@@ -81,7 +85,7 @@ def summary(cell):
 def test_cells_come_back_as_a_kernel_returns_them():
     """Does every cell carry the execution count and the kinds of output (streams,
     results, figures, errors by name) that a Jupyter kernel gives it?"""
-    by_kernel, by_fork = executed(SandboxedExecute), executed(ForkedExecute)
+    [by_kernel], [by_fork] = executed(SandboxedExecute, CELLS), executed(ForkedExecute, CELLS)
     for index, (kernel_cell, fork_cell) in enumerate(zip(by_kernel.cells, by_fork.cells)):
         assert summary(fork_cell) == summary(kernel_cell), (index, fork_cell.source)
     errors = [output.evalue for output in by_fork.cells[5].outputs]
@@ -93,13 +97,7 @@ def test_output_below_pythons_streams_is_kept():
     """Output written to the file descriptors themselves (C code, os.write) is the
     cell's; a kernel forwards it only when its capture thread is quick enough, so this
     one is not compared with a kernel."""
-    notebook = new_notebook(cells=[new_code_cell("import os; os.write(2, b'fd 2\\n')")])
-    config = Config()
-    config.CourseDirectory.root = str(COURSE_ROOT)
-    with tempfile.TemporaryDirectory() as folder:
-        notebook, _ = ForkedExecute(config=config).preprocess(
-            notebook, {"metadata": {"path": folder}})
-    close_zygotes()
+    [notebook] = executed(ForkedExecute, ["import os; os.write(2, b'fd 2\\n')"])
     streams = [(output.name, output.text) for output in notebook.cells[0].outputs
                if output.output_type == "stream"]
     assert streams == [("stderr", "fd 2\n")]
@@ -200,16 +198,9 @@ def test_a_child_that_ignores_the_interrupt_is_killed():
     later, the cell scored 0, the test cells after it too, and the next notebook fine?"""
     stubborn = ("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                 "while True:\n    time.sleep(0.1)")
-    cells = [new_code_cell(stubborn), graded_cell("assert True", "after_the_loop")]
-    config = Config()
-    config.CourseDirectory.root = str(COURSE_ROOT)
-    config.Execute.timeout = 2
-    engine = ForkedExecute(config=config)
-    with tempfile.TemporaryDirectory() as folder:
-        notebook, _ = engine.preprocess(new_notebook(cells=cells), {"metadata": {"path": folder}})
-        after, _ = engine.preprocess(new_notebook(cells=[graded_cell("1 + 1", "next")]),
-                                     {"metadata": {"path": folder}})
-    close_zygotes()
+    notebook, after = executed(
+        ForkedExecute, [stubborn, graded_cell("assert True", "after_the_loop")],
+        [graded_cell("1 + 1", "next")], timeout=2)
     assert [output.ename for output in notebook.cells[0].outputs] == ["CellTimeoutError"]
     assert [output.ename for output in notebook.cells[1].outputs] == ["NotExecuted"]
     assert "would not stop" in notebook.cells[1].outputs[0].evalue
@@ -219,13 +210,7 @@ def test_a_child_that_ignores_the_interrupt_is_killed():
 def test_without_bubblewrap_the_engine_still_grades_and_says_so(caplog, monkeypatch):
     """Where bubblewrap is missing, do cells still run, with a loud warning in the log?"""
     monkeypatch.setattr(fast_engine, "sandbox_available", lambda: False)
-    config = Config()
-    config.CourseDirectory.root = str(COURSE_ROOT)
-    with tempfile.TemporaryDirectory() as folder:
-        notebook, _ = ForkedExecute(config=config).preprocess(
-            new_notebook(cells=[graded_cell("print(6 * 7)", "answer")]),
-            {"metadata": {"path": folder}})
-    close_zygotes()
+    [notebook] = executed(ForkedExecute, [graded_cell("print(6 * 7)", "answer")])
     assert [output.text for output in notebook.cells[0].outputs] == ["42\n"]
     assert "SANDBOX UNAVAILABLE" in caplog.text
 
@@ -233,16 +218,10 @@ def test_without_bubblewrap_the_engine_still_grades_and_says_so(caplog, monkeypa
 def test_huge_outputs_are_cut_not_carried():
     """Output far beyond what nbgrader keeps: is it cut in the child, the cell's error
     kept, and the notebook graded?"""
-    cells = [new_code_cell("import os\nfor _ in range(200):\n    os.write(1, b'x' * 2**20)"),
-             new_code_cell("from IPython.display import display\n"
-                           "display({'text/plain': 'y' * 30 * 2**20}, raw=True)\n"
-                           "raise ValueError('kept')")]
-    config = Config()
-    config.CourseDirectory.root = str(COURSE_ROOT)
-    with tempfile.TemporaryDirectory() as folder:
-        notebook, _ = ForkedExecute(config=config).preprocess(
-            new_notebook(cells=cells), {"metadata": {"path": folder}})
-    close_zygotes()
+    [notebook] = executed(ForkedExecute, [
+        "import os\nfor _ in range(200):\n    os.write(1, b'x' * 2**20)",
+        "from IPython.display import display\n"
+        "display({'text/plain': 'y' * 30 * 2**20}, raw=True)\nraise ValueError('kept')"])
     assert sum(len(output.get("text", "")) for output in notebook.cells[0].outputs) < 2 * 2**20
     display, error = notebook.cells[1].outputs
     assert "too large to keep" in display.data["text/plain"] and error.evalue == "kept"
