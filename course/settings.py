@@ -26,3 +26,10 @@ def db_url(root: Path = COURSE_ROOT) -> str:
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     url = config.CourseDirectory.get("db_url")
     return str(url) if url else os.environ.get(DB_URL_VARIABLE) or default_db_url(root)
+
+# How long one cell may run at grading time. The limit counts CPU seconds of the cell's
+# own process (what the student's code costs, whatever else the machine is doing); the
+# wall-clock backstop, several times larger, only stops code that sleeps or waits.
+# Every graded experiment is sized so that the reference takes at most a fifth of it.
+CELL_CPU_SECONDS = 15
+CELL_WALL_SECONDS = 4 * CELL_CPU_SECONDS
