@@ -11,8 +11,9 @@ sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocesso
 from course.checks_ran import VerifyChecksRan  # noqa: E402
 from course.fast_engine import ForkedExecute  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
+from course.output_budget import LimitNotebookOutput  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
-from course.settings import ENGINE_VARIABLE, ENGINES  # noqa: E402
+from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
@@ -41,7 +42,9 @@ c.Execute.extra_arguments = [
 #   through IPython (course/fast_engine.py), with no kernel to start per notebook;
 # - "kernel": a Jupyter kernel per notebook under bubblewrap (course/sandbox.py).
 # COURSE_ENGINE=kernel (or `python -m course grade --engine kernel`) picks the second.
-# VerifyChecksRan then scores 0 any test cell whose hidden checks did not all run.
+# LimitNotebookOutput then cuts what the notebook's code wrote to one budget per notebook
+# (a flood of output or one huge error message costs only that notebook's display), and
+# VerifyChecksRan scores 0 any test cell whose hidden checks did not all run.
 # nbgrader's last step, CheckCellMetadata, is left out: it validated the same metadata
 # when the submission was sanitized, just before, and no step since changes it (student
 # code runs in another process); validating twice cost 10% of a notebook's grading.
@@ -50,14 +53,20 @@ ENGINE = os.environ.get(ENGINE_VARIABLE) or ENGINES[0]
 if ENGINE not in EXECUTE:
     raise ValueError(f"{ENGINE_VARIABLE}={ENGINE!r}: the engines are {', '.join(ENGINES)}")
 c.Autograde.autograde_preprocessors = [
-    EXECUTE[ENGINE], VerifyChecksRan, IgnorePattern,
+    EXECUTE[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
 ]
-# Our checks take well under a second per cell; a cell still running after this long
-# is a runaway loop, which is interrupted and scored 0 while the rest of the notebook runs.
-c.Execute.timeout = 15
-c.SandboxedExecute.notebook_timeout = 120
+# A cell may use CELL_CPU_SECONDS of CPU time (course/settings.py; every graded cell's
+# reference takes at most a fifth of it): past it, it is stopped and scored 0 while the
+# rest of the notebook runs. CPU time does not grow when the machine is busy, so a grade
+# does not depend on what else runs; the wall-clock timeout, several times larger, only
+# stops code that sleeps or waits.
+c.SandboxedExecute.cell_cpu_seconds = CELL_CPU_SECONDS
+c.Execute.timeout = CELL_WALL_SECONDS
+c.SandboxedExecute.notebook_timeout = 300
 c.SandboxedExecute.memory_limit_mb = 4096
+# Everything a notebook's code writes into its autograded notebook (and so its feedback)
+c.LimitNotebookOutput.max_bytes = 2 * 2**20
 
 # Files downloaded from an LMS, for `nbgrader zip_collect` (and `course grade --from-lms`),
 # are named like Canvas names them: <name>_<student id>_<submission number>_<file>.ipynb

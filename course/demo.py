@@ -16,7 +16,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from course import grade_command
-from course.export import score_rows
+from course.export import score_text, score_rows
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
 from course.settings import COURSE_ROOT, db_url
@@ -52,7 +52,7 @@ def score_table(db_url: str) -> str:
     """The exported grades as an aligned text table: a row per student."""
     with Gradebook(db_url) as gradebook:
         header, maxima, rows = score_rows(gradebook)
-    lines = [header, *([row[0], *(f"{score:g}" for score in row[1:])]
+    lines = [header, *([row[0], *(score_text(score) for score in row[1:-1]), row[-1]]
                        for row in [*rows, maxima])]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths))

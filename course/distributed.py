@@ -86,7 +86,13 @@ def dask_workers(root: Path, scheduler: str, *, log=None, engine: str | None = N
             futures = {client.submit(task, assignment, student, pure=False, retries=RETRIES,
                                      key=f"{function.__name__}-{assignment}-{student}-{run_id}"):
                        student for student in students}
-            for future in as_completed(futures):
+            try:
+                yield from _completed(futures)
+            finally:  # closed early (a fault of ours): cancel what has not started
+                client.cancel(list(futures))
+
+        def _completed(futures):
+            for future in as_completed(list(futures)):
                 student = futures.pop(future)
                 try:
                     outcome = future.result()

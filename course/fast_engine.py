@@ -25,8 +25,9 @@ from pathlib import Path
 
 from nbformat import from_dict
 
-from course.sandbox import (SandboxedExecute, fail_cells_that_did_not_run,
-                            bubblewrap_arguments, fail_cell, sandbox_available)
+from course.faults import EngineUnavailable, recorded
+from course.sandbox import (SandboxedExecute, bubblewrap_arguments, copy_contents, fail_cell,
+                            fail_cells_that_did_not_run, sandbox_available)
 from course.zygote import EXIT, LANGUAGE_INFO, READY, JsonLines, empty_folder
 from graders.integrity import TOKEN_VARIABLE
 
@@ -132,28 +133,34 @@ class ForkedExecute(SandboxedExecute):
         started = time.monotonic()
         resources["grading_token"] = secrets.token_hex(16)  # see SandboxedExecute
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
-        zygote = None
+        zygote, error = None, None
         for attempt in range(1, self.start_attempts + 1):
             try:
                 zygote = _zygote((str(course_root), self.sandbox),
                                  lambda: Zygote(course_root, self.visible_paths, self.sandbox))
                 break
-            except ZygoteError as error:  # no student code has run yet: try again
+            except ZygoteError as failure:  # no student code has run yet: try again
+                error = failure
                 self.log.warning("Zygote start %d failed: %s", attempt, error)
         if zygote is None:
-            fail_cells_that_did_not_run(nb, "the grading process could not start")
-            return nb, resources
+            raise recorded(EngineUnavailable(
+                f"the fork engine's zygote would not start in {self.start_attempts} tries "
+                f"({error}). Is bubblewrap able to show the course and its Python here? "
+                "`--engine kernel` or `--SandboxedExecute.sandbox=False` are ways round it."))
         if self.sandbox and not zygote.sandboxed:
             self.log.warning("SANDBOX UNAVAILABLE: bubblewrap is not installed or cannot "
                              "create namespaces here; student code runs unisolated.")
         workdir = Path(resources.get("metadata", {}).get("path") or os.getcwd())
-        _replace_contents(zygote.workdir, workdir)
+        empty_folder(str(zygote.workdir))  # nothing of the notebook before
+        copy_contents(workdir, zygote.workdir)
         cells = [(index, cell.source) for index, cell in enumerate(nb.cells)
                  if cell.cell_type == "code" and cell.source.strip()]
         for index, _ in cells:
             nb.cells[index].outputs, nb.cells[index].execution_count = [], None
         job = {"workdir": str(zygote.workdir), "cells": cells,
                "memory_limit_mb": self.memory_limit_mb, "cpu_seconds": self.notebook_timeout,
+               "cell_cpu_seconds": self.cell_cpu_seconds,
+               "file_size_limit_mb": self.file_size_limit_mb,
                "environment": {TOKEN_VARIABLE: resources["grading_token"],
                                **{key: os.environ[key] for key in PASSED_TO_CHILD
                                   if key in os.environ}}}
@@ -221,16 +228,3 @@ def _is_code(nb, index) -> bool:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else "no message"
-
-
-def _replace_contents(target: Path, source: Path) -> None:
-    """Make `target` hold a copy of what `source` holds (the student's folder), and
-    nothing of the notebook before it."""
-    empty_folder(str(target))
-    for entry in source.iterdir():
-        if entry.is_symlink():
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, target / entry.name, symlinks=True)
-        else:
-            shutil.copy2(entry, target / entry.name)

@@ -15,7 +15,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from course.export import NotebookColumnsExport
-from course.grading import grade_class
+from course.faults import GraderFault
+from course.grading import check_gradebook, grade_class
 from course.nbgrader_commands import nbgrader
 from course.sandbox import sandbox_available
 from course.settings import db_url
@@ -44,6 +45,17 @@ def settle_zero_point_tasks(gradebook: Gradebook, assignment: str) -> None:
     gradebook.db.commit()
 
 
+def class_counts(results) -> dict[str, int]:
+    """Students fully graded without problems (`unchanged` among them), graded with
+    problems, and not graded (some notebook has no score: see the problems)."""
+    results = list(results)
+    not_graded = [r for r in results if not r.fully_graded]
+    problems = [r for r in results if r.fully_graded and r.problems]
+    clean = [r for r in results if r.fully_graded and not r.problems]
+    return {"graded": len(clean), "unchanged": sum(r.status == "unchanged" for r in clean),
+            "problems": len(problems), "not graded": len(not_graded)}
+
+
 def progress_bar(done: int, total: int, label: str) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
@@ -56,6 +68,11 @@ def progress_bar(done: int, total: int, label: str) -> None:
 def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
          lms_folder: str | None = None, scheduler: str | None = None,
          engine: str | None = None) -> int:
+    try:
+        check_gradebook(db_url(root))
+    except GraderFault as fault:
+        print(f"ERROR: {fault}", file=sys.stderr)
+        return fault.exit_code
     with Gradebook(db_url(root)) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -71,8 +88,13 @@ def main(root: Path, assignment: str, *, workers: int | None = None, force: bool
         collect_from_lms(root, assignment, Path(lms_folder))
 
     started = time.perf_counter()
-    results = grade_class(root, assignment, workers=workers, force=force,
-                          progress=progress_bar, scheduler=scheduler, engine=engine)
+    try:
+        results = grade_class(root, assignment, workers=workers, force=force,
+                              progress=progress_bar, scheduler=scheduler, engine=engine)
+    except GraderFault as fault:
+        print(f"\nERROR: grading stopped, a fault of the grader, not of a student: {fault}",
+              file=sys.stderr)
+        return fault.exit_code
     seconds = time.perf_counter() - started
 
     grades = root / "grades" / f"{assignment}.csv"
@@ -84,11 +106,11 @@ def main(root: Path, assignment: str, *, workers: int | None = None, force: bool
 
     report = build_report(root, assignment)
 
-    counts = {status: sum(r.status == status for r in results.values())
-              for status in ("graded", "unchanged", "failed")}
-    print(f"{assignment}: {counts['graded']} graded, {counts['unchanged']} unchanged, "
-          f"{counts['failed']} failed, in {seconds:.1f} s")
-    for result in sorted(results.values(), key=lambda r: r.student):
+    counts = class_counts(results.values())
+    print(f"{assignment}: {counts['graded']} graded ({counts['unchanged']} of them unchanged "
+          f"since the last run), {counts['problems']} graded with problems, "
+          f"{counts['not graded']} not graded, in {seconds:.1f} s")
+    for result in sorted(results.values(), key=lambda r: (r.fully_graded, r.student)):
         for problem in result.problems:
             print(f"  {result.student}: {problem}")
     print(f"grades: {grades}\nreport: {report}")

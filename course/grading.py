@@ -5,15 +5,14 @@ processes, each holding one nbgrader API object (so nbgrader starts once per wor
 not once per student). Every step records what went wrong in the student's result
 instead of raising: a broken submission costs that student points, never the run.
 
-Submissions are never modified: each is copied to a staging folder, where an unreadable
-notebook is replaced by the untouched release notebook (worth 0) and a renamed notebook
-gets its expected name back, and nbgrader grades the staged copy.
+Submissions are never modified: each is staged first (course/staging.py), and nbgrader
+grades the staged copy, one notebook at a time (course/autograde.py). A fault of ours
+(course/faults.py) stops the run instead of becoming a student's score.
 """
-import hashlib
 import json
 import multiprocessing
 import os
-import shutil
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,13 +23,17 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.settings import COURSE_ROOT, DB_URL_VARIABLE, ENGINE_VARIABLE  # noqa: F401
+from course import faults
+from course.faults import GraderFault
+from course.settings import DB_URL_VARIABLE, ENGINE_VARIABLE
+from course.staging import STAGING, stage_submission, submission_digest
 
-STAGING = ".grading/staged"  # relative to the course root; hidden from kernels
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
 KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
+                   "CellCPUTimeExceeded": "a cell used more than its CPU time",
                    "NotExecuted": "the kernel stopped early"}
+GRADEBOOK_RETRIES = 5  # a SQLite gradebook is locked while another worker writes
 
 
 @dataclass
@@ -38,96 +41,25 @@ class StudentResult:
     """What grading one student's assignment produced: the record the report reads."""
     student: str
     digest: str                      # fingerprint of the submitted files
-    status: str = "graded"           # graded | unchanged | failed
+    status: str = "graded"           # graded | unchanged | not graded
     seconds: float = 0.0
-    problems: list = field(default_factory=list)  # why it did not grade normally
+    problems: list[str] = field(default_factory=list)  # why it did not grade normally
+    not_graded: dict[str, str] = field(default_factory=dict)  # notebook -> why
+
+    @property
+    def fully_graded(self) -> bool:
+        return self.status != "not graded" and not self.not_graded
 
 
-# ---- staging ------------------------------------------------------------------------
-def submission_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _grade_ids(path: Path) -> set:
-    notebook = nbformat.read(path, as_version=4)
-    return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells} - {None}
-
-
-def _readable(path: Path) -> str | None:
-    """None if `path` is a notebook nbgrader can grade, else why it is not."""
-    try:
-        if path.stat().st_size == 0:
-            return "empty file"
-        nbformat.validate(nbformat.read(path, as_version=4))
-    except Exception as error:
-        return f"unreadable ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
-    return None
-
-
-def stage_submission(root: Path, assignment: str, student: str) -> list[str]:
-    """Copy a submission to the staging folder and repair what nbgrader cannot grade.
-    Returns the problems found, in words for the report."""
-    submitted = root / "submitted" / student / assignment
-    staged = root / STAGING / student / assignment
-    if staged.exists():
-        shutil.rmtree(staged)
-    shutil.copytree(submitted, staged, symlinks=False,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    release = root / "release" / assignment
-    expected = {path.name: path for path in release.glob("*.ipynb")}
-    problems = []
-    extras = sorted(p for p in staged.glob("*.ipynb") if p.name not in expected)
-    for name, release_path in sorted(expected.items()):
-        path = staged / name
-        if not path.exists():
-            renamed = _find_renamed(extras, _grade_ids(release_path))
-            if renamed is None:
-                problems.append(f"{name}: missing (scored 0)")
-                continue
-            problems.append(f"{name}: submitted as '{renamed.name}', graded under its "
-                            "expected name")
-            extras.remove(renamed)
-            renamed.rename(path)
-        reason = _readable(path)
-        if reason:
-            problems.append(f"{name}: {reason}; graded as the untouched release (0 points)")
-            shutil.copy(release_path, path)
-        elif renamed_cells := _forget_unknown_cells(path, _grade_ids(release_path)):
-            problems.append(f"{name}: cells with unknown nbgrader ids ({', '.join(renamed_cells)}) "
-                            "graded as ordinary cells; the missing test cells were put back")
-    for extra in extras:
-        problems.append(f"{extra.name}: not part of the assignment, ignored")
-        extra.unlink()
-    return problems
-
-
-def _forget_unknown_cells(path: Path, known_ids: set) -> list:
-    """Strip the nbgrader metadata of cells whose id the assignment does not have (a
-    student edited it), so that nbgrader grades the notebook and restores the real test
-    cells, instead of refusing the whole submission. Returns the ids it removed."""
-    notebook = nbformat.read(path, as_version=4)
-    unknown = []
-    for cell in notebook.cells:
-        metadata = cell.metadata.get("nbgrader")
-        if metadata is not None and metadata.get("grade_id") not in known_ids:
-            unknown.append(str(metadata.get("grade_id")))
-            del cell.metadata["nbgrader"]
-    if unknown:
-        nbformat.write(notebook, path)
-    return unknown
-
-
-def _find_renamed(candidates: list, expected_ids: set):
-    """The one readable candidate that carries most of the expected notebook's cells."""
-    matches = []
-    for path in candidates:
-        if _readable(path) is None and len(_grade_ids(path) & expected_ids) > len(expected_ids) / 2:
-            matches.append(path)
-    return matches[0] if len(matches) == 1 else None
+@dataclass
+class Outcome:
+    """What one grading step in a worker produced."""
+    success: bool
+    seconds: float = 0.0
+    error: str = ""
+    log: str = ""
+    not_graded: dict[str, str] = field(default_factory=dict)
+    fault: GraderFault | None = None  # ours, not the student's: the run stops
 
 
 # ---- the worker ---------------------------------------------------------------------
@@ -156,29 +88,49 @@ def _start_worker(root: str, db_url: str | None = None, engine: str | None = Non
     _api = NbGraderAPI(coursedir, config=config)
 
 
-def _retrying(step, *args) -> dict:
-    """Run an nbgrader API step; retry while another worker holds the SQLite gradebook."""
-    for attempt in range(5):
-        outcome = step(*args)
-        if outcome["success"] or "database is locked" not in str(outcome.get("error")):
-            return outcome
+def _run_step(step) -> tuple[dict, GraderFault | None]:
+    """Run an nbgrader step (it returns nbgrader's {"success", "error", "log"}); retry
+    while another worker holds a SQLite gradebook. Returns the outcome and the fault of
+    ours that stopped it, if any."""
+    for attempt in range(GRADEBOOK_RETRIES):
+        faults.raised.clear()
+        outcome = step()
+        fault = faults.raised[0] if faults.raised else None
+        locked = "database is locked" in str(fault or outcome.get("error"))
+        if outcome["success"] or not locked or attempt == GRADEBOOK_RETRIES - 1:
+            return outcome, fault
         time.sleep(0.5 * (attempt + 1))
-    return outcome
 
 
-def grade_student(assignment: str, student: str) -> dict:
-    """Autograde one staged submission with nbgrader."""
+def grade_student(assignment: str, student: str) -> Outcome:
+    """Autograde one staged submission with nbgrader, notebook by notebook."""
+    from nbgrader.utils import capture_log, temp_attrs
+
+    from course.autograde import NotebookByNotebookAutograde, mark_not_graded
     started = time.perf_counter()
-    outcome = _retrying(_api.autograde, assignment, student, True, True)
-    return {"success": outcome["success"], "seconds": time.perf_counter() - started,
-            "error": str(outcome.get("error") or "")[-2000:],
-            "log": str(outcome.get("log") or "")}
+    app = None
+
+    def autograde():
+        nonlocal app
+        app = NotebookByNotebookAutograde(coursedir=_api.coursedir, parent=_api)
+        app.force, app.create_student = True, True
+        return capture_log(app)
+    with temp_attrs(_api.coursedir, assignment_id=assignment, student_id=student):
+        outcome, fault = _run_step(autograde)
+    if not outcome["success"] and not fault and not app.not_graded:
+        # nbgrader dropped the whole student: no score of an earlier run may stand
+        for path in (Path(_api.coursedir.root) / STAGING / student / assignment).glob("*.ipynb"):
+            mark_not_graded(_api.coursedir.db_url, assignment, student, path.stem)
+    return Outcome(outcome["success"], time.perf_counter() - started,
+                   str(outcome.get("error") or "")[-2000:], str(outcome.get("log") or ""),
+                   dict(app.not_graded), fault)
 
 
-def feedback_for(assignment: str, student: str) -> dict:
+def feedback_for(assignment: str, student: str) -> Outcome:
     """Generate one student's feedback with nbgrader."""
-    outcome = _retrying(_api.generate_feedback, assignment, student, True)
-    return {"success": outcome["success"], "error": str(outcome.get("error") or "")[-2000:]}
+    outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
+    return Outcome(outcome["success"], error=str(outcome.get("error") or "")[-2000:],
+                   fault=fault)
 
 
 def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
@@ -189,7 +141,7 @@ def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
         for cell in nbformat.read(path, as_version=4).cells:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
-                    reasons.add(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])
+                    reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
         problems += [f"{path.name}: {reason}" for reason in sorted(reasons)]
     return problems
 
@@ -199,7 +151,10 @@ def load_results(root: Path, assignment: str) -> dict:
     path = root / STATE.format(assignment=assignment)
     if not path.exists():
         return {}
-    return {r["student"]: StudentResult(**r) for r in json.loads(path.read_text())}
+    records = json.loads(path.read_text())
+    for record in records:  # records written before "failed" was called "not graded"
+        record["status"] = "not graded" if record["status"] == "failed" else record["status"]
+    return {r["student"]: StudentResult(**r) for r in records}
 
 
 def save_results(root: Path, assignment: str, results: dict) -> None:
@@ -213,43 +168,119 @@ def save_results(root: Path, assignment: str, results: dict) -> None:
 def local_workers(root: Path, workers: int, engine: str | None = None):
     """Worker processes on this machine. Yields run(function, assignment, students),
     which calls function(assignment, student) for each student in the workers and yields
-    (student, outcome or the exception that ended it) as each completes."""
+    (student, outcome or the exception that ended it) as each completes; closing it
+    early cancels what has not started."""
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_start_worker, initargs=(str(root), None, engine)) as pool:
         def run(function, assignment, students):
             futures = {pool.submit(function, assignment, student): student
                        for student in students}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except Exception as error:  # the worker itself died
-                    yield futures[future], error
+            try:
+                for future in as_completed(futures):
+                    try:
+                        yield futures[future], future.result()
+                    except Exception as error:  # the worker itself died
+                        yield futures[future], error
+            finally:
+                for future in futures:
+                    future.cancel()
         yield run
+
+
+def check_engine(root: Path, engine: str | None) -> None:
+    """Run the engine once, here, on a one-cell notebook, before any student is graded:
+    if it cannot start (a missing sandbox mount, a broken grader module), the run stops
+    now with EngineUnavailable, instead of scoring every student 0."""
+    import tempfile
+
+    from course.fast_engine import ForkedExecute, close_zygotes
+    from course.faults import EngineUnavailable
+    from course.sandbox import SandboxedExecute
+    from course.settings import ENGINES
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    engine_class = {"fork": ForkedExecute, "kernel": SandboxedExecute}[engine or ENGINES[0]]
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import graders, solutions\nprint('engine ready')")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
+        try:
+            notebook, _ = engine_class(config=config).preprocess(
+                notebook, {"metadata": {"path": folder}})
+        finally:
+            close_zygotes()
+    outputs = notebook.cells[0].get("outputs", [])
+    if not any("engine ready" in str(output.get("text", "")) for output in outputs):
+        shown = "; ".join(f"{o.get('ename')}: {o.get('evalue')}" if o.get("output_type") == "error"
+                          else str(o.get("text", ""))[:200] for o in outputs) or "no output"
+        raise EngineUnavailable(
+            f"The grading engine ({engine or ENGINES[0]}) could not run a one-line notebook "
+            f"that imports the graders ({shown}). Nothing was graded. Run `python -m course "
+            "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
+
+
+def check_gradebook(url: str) -> None:
+    """Fail now, with GradebookUnavailable, if the gradebook cannot be written."""
+    import sqlalchemy
+    from nbgrader.api import Gradebook
+
+    from course.autograde import gradebook_message
+    from course.faults import GradebookUnavailable
+    try:
+        with Gradebook(url) as gradebook:
+            gradebook.db.execute(sqlalchemy.text("UPDATE student SET id = id WHERE 1 = 0"))
+            gradebook.db.rollback()
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        raise GradebookUnavailable(gradebook_message(error)) from error
+
+
+SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    """Every folder name under submitted/ that holds something for `assignment` (whatever
+    it is: staging decides what to trust)."""
+    folder = root / "submitted"
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name for entry in os.scandir(folder)
+                  if not entry.name.startswith(".")
+                  and os.path.lexists(folder / entry.name / assignment))
 
 
 def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                 force: bool = False, progress=None, scheduler: str | None = None,
-                engine: str | None = None) -> dict:
+                engine: str | None = None) -> dict[str, StudentResult]:
     """Autograde every new or changed submission of `assignment`; return all records.
     With `scheduler` (a Dask scheduler's address) the Dask cluster's workers grade,
     else `workers` processes on this machine; `engine` runs the notebooks ("fork", the
-    default, or "kernel": see nbgrader_config.py)."""
-    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")
-                       if p.is_dir())
+    default, or "kernel": see nbgrader_config.py). Raises GraderFault, after saving the
+    records, when a fault of ours stops the run (course/faults.py)."""
+    submitted = submitted_students(root, assignment)
     previous = load_results(root, assignment)
     results, to_grade = {}, []
     for student in submitted:
+        if not SAFE_STUDENT_ID.fullmatch(student):
+            results[student] = StudentResult(student, "", "not graded", problems=[
+                "not graded: the folder name under submitted/ is not a student id nbgrader "
+                "can take (letters, digits and . _ @ + - only); rename it and grade again"])
+            continue
         digest = submission_digest(root / "submitted" / student / assignment)
         earlier = previous.get(student)
-        if (not force and earlier and earlier.digest == digest and earlier.status != "failed"
+        if (not force and earlier and earlier.digest == digest
+                and earlier.status != "not graded"
                 and (root / "autograded" / student / assignment).is_dir()):
             results[student] = StudentResult(student, digest, "unchanged", earlier.seconds,
-                                             earlier.problems)
+                                             earlier.problems, earlier.not_graded)
             continue
-        results[student] = StudentResult(student, digest,
-                                         problems=stage_submission(root, assignment, student))
+        results[student] = StudentResult(
+            student, digest, problems=stage_submission(root, assignment, student).problems)
         to_grade.append(student)
+    if to_grade:
+        check_engine(root, engine)
 
     if scheduler:
         from course.distributed import dask_workers
@@ -257,37 +288,69 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
     else:
         workers = workers or os.cpu_count() or 1
         backend = local_workers(root, min(workers, max(len(submitted), 1)), engine)
+    fault, recorded = None, set()
     with backend as run:
-        for done, (student, outcome) in enumerate(run(grade_student, assignment, to_grade),
-                                                  start=1):
-            result = results[student]
-            if isinstance(outcome, BaseException):
-                outcome = {"success": False, "seconds": 0.0, "log": "",
-                           "error": f"{type(outcome).__name__}: {outcome}"}
-            result.seconds = outcome["seconds"]
-            logs = root / LOGS.format(assignment=assignment)
-            logs.mkdir(parents=True, exist_ok=True)
-            (logs / f"{student}.log").write_text(outcome["log"] + outcome["error"])
-            if not outcome["success"]:
-                result.status = "failed"
-                result.problems.append("nbgrader could not grade it: "
-                                       + outcome["error"].strip().splitlines()[-1][:300]
-                                       if outcome["error"].strip() else "nbgrader failed")
-            result.problems += kernel_problems(root, assignment, student)
-            if "SANDBOX UNAVAILABLE" in outcome["log"]:
-                result.problems.append("graded without the sandbox (bubblewrap unavailable)")
+        grading = run(grade_student, assignment, to_grade)
+        for done, (student, outcome) in enumerate(grading, start=1):
+            fault = _record_grading(root, assignment, results[student], outcome)
+            recorded.add(student)
+            if fault:
+                break
             if progress:
                 progress(done, len(to_grade), f"graded {student}")
-        # feedback for everyone: manual grades may have changed since the last run
-        graded = [s for s, r in results.items() if r.status != "failed"]
-        for done, (student, outcome) in enumerate(run(feedback_for, assignment, graded),
-                                                  start=1):
-            if isinstance(outcome, BaseException):
-                outcome = {"success": False, "error": f"{type(outcome).__name__}: {outcome}"}
-            if not outcome["success"]:
-                results[student].problems.append(
-                    "feedback failed: " + (outcome["error"].strip().splitlines() or ["?"])[-1])
-            if progress:
-                progress(done, len(graded), f"feedback {student}")
+        grading.close()  # after a fault: cancel what has not started
+        if not fault:
+            # feedback for everyone: manual grades may have changed since the last run
+            graded = [s for s, r in results.items() if r.status != "not graded"]
+            feedback = run(feedback_for, assignment, graded)
+            for done, (student, outcome) in enumerate(feedback, start=1):
+                if isinstance(outcome, BaseException):
+                    outcome = Outcome(False, error=f"{type(outcome).__name__}: {outcome}")
+                if outcome.fault:
+                    fault = outcome.fault
+                    break
+                if not outcome.success:
+                    results[student].problems.append(
+                        "feedback failed: " + (outcome.error.strip().splitlines() or ["?"])[-1])
+                if progress:
+                    progress(done, len(graded), f"feedback {student}")
+            feedback.close()
+    if fault:
+        for student in set(to_grade) - recorded:
+            results[student].status = "not graded"
+            results[student].problems.append("not graded: the run stopped (a fault of "
+                                             "the grader, not of this submission)")
     save_results(root, assignment, results)
+    if fault:
+        raise fault
     return results
+
+
+def _record_grading(root: Path, assignment: str, result: StudentResult,
+                    outcome: "Outcome | BaseException") -> GraderFault | None:
+    """Put one student's grading outcome in the record and its log on disk; returns the
+    fault of ours that stopped it, if any."""
+    if isinstance(outcome, BaseException):
+        outcome = Outcome(False, error=f"the grading worker died ({type(outcome).__name__}: "
+                                       f"{outcome})")
+    logs = root / LOGS.format(assignment=assignment)
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / f"{result.student}.log").write_text(outcome.log + outcome.error)
+    if outcome.fault:
+        result.status = "not graded"
+        result.problems.append(f"not graded: {outcome.fault}")
+        return outcome.fault
+    result.seconds = outcome.seconds
+    result.not_graded = dict(outcome.not_graded)
+    for notebook, why in sorted(outcome.not_graded.items()):
+        result.problems.append(f"{notebook}.ipynb: not graded: nbgrader refused it ({why}); "
+                               "grade it by hand in the formgrader")
+    if not outcome.success and not outcome.not_graded:
+        result.status = "not graded"
+        last = outcome.error.strip().splitlines()[-1][:300] if outcome.error.strip() else "?"
+        result.problems.append(f"not graded: nbgrader could not grade it ({last}); its log is "
+                               f"{LOGS.format(assignment=assignment)}/{result.student}.log")
+    result.problems += kernel_problems(root, assignment, result.student)
+    if "SANDBOX UNAVAILABLE" in outcome.log:
+        result.problems.append("graded without the sandbox (bubblewrap unavailable)")
+    return None

@@ -13,9 +13,14 @@ def _start_grading():
 
     course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, course_root)
-    from course.zygote import import_course_modules, prepare_checks
+    import signal
+
+    from course.settings import CPU_LIMIT_VARIABLE
+    from course.zygote import import_course_modules, limit_cell_cpu_time, prepare_checks
     import_course_modules(course_root)
     prepare_checks(course_root)
+    limit_cell_cpu_time(get_ipython(), int(os.environ.pop(CPU_LIMIT_VARIABLE)))  # noqa: F821
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails
 
 
 _start_grading()

@@ -8,12 +8,17 @@ network; its processes die with it. A memory cap (RLIMIT_AS), a CPU-time cap and
 wall-clock budget per notebook bound what one submission can cost.
 
 Whatever happens to the kernel (it dies, it hangs, the budget runs out), every test cell
-that did not run gets an error output, so nbgrader scores it 0 instead of in full.
+that did not run gets an error output, so nbgrader scores it 0 instead of in full. A
+kernel that never starts is a fault of ours, not the student's (course/faults.py).
+
+The kernel works in a scratch copy of the notebook's folder, deleted afterwards: nothing
+its code writes reaches autograded/ or the feedback.
 """
 import os
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from functools import lru_cache
@@ -26,6 +31,8 @@ from traitlets import Bool, Integer, List, Unicode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 
+from course.faults import EngineUnavailable, recorded
+from course.settings import CELL_CPU_SECONDS, CPU_LIMIT_VARIABLE
 from graders.integrity import TOKEN_VARIABLE
 
 
@@ -56,9 +63,17 @@ class SandboxedExecute(Execute):
     memory_limit_mb = Integer(4096, help=(
         "Address-space cap of a kernel, in MiB: a memory bomb fails with MemoryError "
         "instead of taking the machine.")).tag(config=True)
+    file_size_limit_mb = Integer(100, help=(
+        "Largest file a notebook's code may write, in MiB (in its scratch folder, deleted "
+        "after the notebook): a larger write fails instead of filling the disk.")).tag(config=True)
     notebook_timeout = Integer(300, help=(
         "Wall-clock budget of one notebook, in seconds, on top of the per-cell timeout: "
-        "cells still waiting when it runs out are scored 0.")).tag(config=True)
+        "cells still waiting when it runs out are scored 0. It is also the notebook's "
+        "CPU-time cap.")).tag(config=True)
+    cell_cpu_seconds = Integer(CELL_CPU_SECONDS, help=(
+        "CPU seconds one cell may use (its process's user + system time) before it is "
+        "stopped and scored 0. CPU time, unlike the wall clock (`timeout`, the backstop "
+        "for code that sleeps), does not grow when the machine is busy.")).tag(config=True)
     visible_paths = List(Unicode(), ["course", "graders", "solutions", ".venv"], help=(
         "What a kernel sees of the course folder: the code it imports (and the virtual "
         "environment, if it lives there). The gradebook, the submissions, the source "
@@ -74,23 +89,34 @@ class SandboxedExecute(Execute):
         # proof that the hidden checks ran, known only to this process and the kernel
         # (course/checks_ran.py verifies it after execution)
         resources["grading_token"] = secrets.token_hex(16)
+        self._cells_started, self._last_log = 0, ""
+        folder = resources.setdefault("metadata", {}).get("path") or os.getcwd()
         for attempt in range(1, self.start_attempts + 1):
             self._failure, self._running_cell = None, None
             with tempfile.TemporaryDirectory(prefix="kernel-") as private_dir:
                 self._private_dir = private_dir
                 self._kernel_log = os.path.join(private_dir, "kernel.log")
+                scratch = os.path.join(private_dir, "work")
+                copy_contents(Path(folder), Path(scratch))
+                resources["metadata"]["path"] = scratch  # the kernel's working folder
                 try:
                     super().preprocess(nb, resources, km)
                 except Exception as error:  # the kernel died, would not start, or timed out
                     self._failure = self._failure or (
                         f"{type(error).__name__}: {error}".splitlines()[0][:300])
+                    self._last_log = _tail(self._kernel_log)
                     self.log.warning("Kernel failure in %s (start %d): %s\nKernel log:\n%s",
-                                     resources.get("metadata", {}).get("path"), attempt,
-                                     self._failure, _tail(self._kernel_log))
+                                     folder, attempt, self._failure, self._last_log)
                     if self._running_cell is not None:
                         fail_cell(self._running_cell, self._failure)
-            if self._failure is None or _any_cell_ran(nb):
+                finally:
+                    resources["metadata"]["path"] = folder
+            if self._failure is None or _any_cell_ran(nb) or self._cells_started:
                 break
+        if self._failure and not self._cells_started:  # no student code ever ran
+            raise recorded(EngineUnavailable(
+                f"no kernel would start in {self.start_attempts} tries ({self._failure}); "
+                f"its log:\n{self._last_log}"))
         fail_cells_that_did_not_run(nb, self._failure)  # nb was executed in place
         return nb, resources
 
@@ -98,6 +124,7 @@ class SandboxedExecute(Execute):
         # the cell the kernel died in may have its execution count already: remember it,
         # so that it scores 0 instead of passing with no output
         self._running_cell = cell
+        self._cells_started += 1
         result = super().preprocess_cell(cell, resources, index)
         self._running_cell = None
         return result
@@ -125,10 +152,12 @@ class SandboxedExecute(Execute):
 
     def _command_prefix(self):
         limits = ["prlimit", f"--as={self.memory_limit_mb * 2**20}",
+                  f"--fsize={self.file_size_limit_mb * 2**20}",
                   f"--cpu={self.notebook_timeout}", "--",
                   # the kernel's own messages are not the student's output: keep them in
                   # a log, quoted when the kernel fails
                   "env", f"{TOKEN_VARIABLE}={self.resources['grading_token']}",
+                  f"{CPU_LIMIT_VARIABLE}={self.cell_cpu_seconds}",
                   "sh", "-c", f'exec "$@" >{self._kernel_log} 2>&1', "kernel"]
         if not self.sandbox:
             return limits
@@ -154,6 +183,8 @@ def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
     for name in visible_paths:
         if (course_root / name).exists():
             arguments += ["--ro-bind", str(course_root / name), str(course_root / name)]
+    for path in python_paths(course_root):  # a venv under /tmp is hidden by the tmpfs above
+        arguments += ["--ro-bind", path, path]
     workdir = workdir.resolve()
     arguments += ["--bind", str(workdir), str(workdir),
                   "--bind", str(private_dir), str(private_dir),
@@ -168,6 +199,32 @@ def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
                   "--setenv", "MPLCONFIGDIR", str(private_dir / "matplotlib"),
                   "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "OPENBLAS_NUM_THREADS", "1"]
     return arguments
+
+
+def python_paths(course_root: Path) -> list[str]:
+    """The folders of the Python that grades (its venv, its base install, its
+    executable's real folder), which the sandbox shows wherever they live; never one
+    that holds the course folder, which would show the gradebook again."""
+    paths = {os.path.realpath(path) for path in (
+        sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable),
+        os.path.dirname(os.path.realpath(sys.executable)))}
+    paths = {path for path in paths if os.path.isdir(path)
+             and not Path(course_root).resolve().is_relative_to(path)}
+    return sorted(path for path in paths  # the outermost folders suffice
+                  if not any(path != other and Path(path).is_relative_to(other)
+                             for other in paths))
+
+
+def copy_contents(source: Path, target: Path) -> None:
+    """Copy what `source` holds into `target` (created if need be), links left out."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, target / entry.name)
 
 
 def _tail(path: str, lines: int = 15) -> str:

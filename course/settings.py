@@ -12,6 +12,8 @@ DB_URL_VARIABLE = "COURSE_DB_URL"
 # nbgrader_config.py, which reads it)
 ENGINE_VARIABLE = "COURSE_ENGINE"
 ENGINES = ("fork", "kernel")
+# The per-cell CPU limit, as the kernel engine hands it to a kernel's start-up
+CPU_LIMIT_VARIABLE = "COURSE_CELL_CPU_SECONDS"
 
 
 def default_db_url(root: Path) -> str:

@@ -29,6 +29,8 @@ READY, EXIT = "ready", "exit"
 # far less), so a flood of output costs time, not the worker's memory
 MAX_STREAM_CHARS = 1_000_000
 MAX_DISPLAY_BYTES = 20 * 2**20  # one display (a figure, a table) larger than this is dropped
+MAX_ERROR_CHARS = 100_000  # of an error's message, and of each of its traceback's lines
+MAX_TRACEBACK_LINES = 100  # the last ones are kept: they name the error
 LANGUAGE_INFO = {  # what ipykernel reports, for the executed notebook's metadata
     "name": "python", "version": sys.version.split()[0], "mimetype": "text/x-python",
     "codemirror_mode": {"name": "ipython", "version": 3}, "pygments_lexer": "ipython3",
@@ -198,6 +200,44 @@ def prepare_checks(course_root):
         integrity.lock_down(course_root)
 
 
+class CellCPUTimeExceeded(BaseException):
+    """Raised in a cell that used more than its CPU time (a BaseException, so that an
+    `except Exception` in the student's code does not swallow it)."""
+
+
+def limit_cell_cpu_time(shell, seconds):
+    """Stop every cell that uses more than `seconds` of CPU time, with an error that
+    scores it 0. ITIMER_PROF counts this process's user and system time, all threads
+    together: the same on an idle machine as on a busy one, unlike the wall clock."""
+    message = (f"this cell used more than {seconds} s of CPU time, the limit of a cell at "
+               "grading time, and was stopped. Make it faster (NumPy operations on whole "
+               "arrays instead of Python loops); `%%time` at the top of a cell shows its "
+               "CPU time.")
+    state = {"running": False, "exceeded": False}
+
+    def on_timer(signum, frame):
+        state["exceeded"] = True
+        if state["running"]:
+            raise CellCPUTimeExceeded(message)
+
+    def before(*_):
+        state.update(running=True, exceeded=False)
+        signal.setitimer(signal.ITIMER_PROF, seconds, 0.5)  # again each 0.5 s if caught
+
+    def after(result):
+        state["running"] = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        if state["exceeded"] and result.success:  # the cell caught the error and went on
+            try:
+                raise CellCPUTimeExceeded(message)
+            except CellCPUTimeExceeded:
+                shell.showtraceback()
+
+    signal.signal(signal.SIGPROF, on_timer)
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_run_cell", after)
+
+
 # ---- the parent -----------------------------------------------------------------------
 def warm(course_root):
     """Import what the notebooks and graders import, in the parent, once."""
@@ -356,11 +396,21 @@ class JsonLines:
 
 
 # ---- the child ------------------------------------------------------------------------
+def _cut(text, limit):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} characters cut]"
+
+
 def _bounded(items):
-    """The cell's outputs, each display too large to send replaced by a note (streams
-    are bounded as they are written; errors are kept whole)."""
+    """The cell's outputs, each display too large to send replaced by a note, each error
+    cut to a size worth sending (streams are bounded as they are written). The
+    notebook's own budget is applied by the worker (course/output_budget.py)."""
     bounded = []
     for output in items:
+        if output["output_type"] == "error":
+            output = {**output, "evalue": _cut(output["evalue"], MAX_ERROR_CHARS),
+                      "traceback": [_cut(line, MAX_ERROR_CHARS)
+                                    for line in output["traceback"][-MAX_TRACEBACK_LINES:]]}
         if output["output_type"] in ("display_data", "execute_result"):
             size = len(json.dumps(output["data"], default=str))
             if size > MAX_DISPLAY_BYTES:
@@ -379,6 +429,9 @@ def run_child(shell, outputs, job_file, out, course_root):
     memory = job["memory_limit_mb"] * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (job["cpu_seconds"], job["cpu_seconds"]))
+    file_size = job["file_size_limit_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails, as in Python
     os.chdir(job["workdir"])
     sys.path[:] = [course_root, job["workdir"], *sys.path[1:]]
     # output written to the file descriptors themselves (C code, os.write) is collected
@@ -401,6 +454,7 @@ def run_child(shell, outputs, job_file, out, course_root):
     builtins.input = no_input
     os.environ.update(job["environment"])
     prepare_checks(course_root)
+    limit_cell_cpu_time(shell, job["cell_cpu_seconds"])
     send = lambda message: _send(out, message)  # noqa: E731
     for index, source in job["cells"]:
         try:
@@ -408,7 +462,7 @@ def run_child(shell, outputs, job_file, out, course_root):
             outputs.begin()
             count = shell.execution_count
             shell.run_cell(source, store_history=True)
-        except KeyboardInterrupt:  # an interrupt that came between two cells
+        except (KeyboardInterrupt, CellCPUTimeExceeded):  # came between two cells
             pass
         for name, capture in captured.items():
             end = os.lseek(capture, 0, os.SEEK_CUR)

@@ -1,0 +1,90 @@
+"""nbgrader's autograde, where a notebook nbgrader refuses costs only that notebook.
+
+nbgrader's converter grades a student's notebooks one after another and, when any of
+them raises, deletes the student's whole autograded folder and moves on: one notebook it
+cannot take (metadata it does not expect, a schema it refuses) would cost the student
+every notebook of the assignment. `NotebookByNotebookAutograde` catches what one notebook
+raises, removes only that notebook's autograded file and marks it *not graded* in the
+gradebook (no automatic score, waiting for the instructor), and grades the others.
+
+Faults of ours (course/faults.py) are not a notebook's doing: they propagate, and the
+run stops. A database error is one of them.
+"""
+import os
+import traceback
+
+import sqlalchemy.exc
+from nbgrader.api import Gradebook, MissingEntry, SubmittedNotebook
+from nbgrader.converters import Autograde
+
+from course.faults import GradebookUnavailable, GraderFault, recorded
+
+
+class NotebookByNotebookAutograde(Autograde):
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.not_graded: dict[str, str] = {}  # notebook -> why nbgrader refused it
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        try:
+            super().init_assignment(assignment_id, student_id)
+        except sqlalchemy.exc.OperationalError as error:
+            raise recorded(GradebookUnavailable(gradebook_message(error))) from error
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        name = os.path.splitext(os.path.basename(notebook_filename))[0]
+        try:
+            super().convert_single_notebook(notebook_filename)
+        except GraderFault:
+            raise
+        except sqlalchemy.exc.OperationalError as error:
+            raise recorded(GradebookUnavailable(gradebook_message(error))) from error
+        except Exception as error:  # whatever nbgrader refuses in this notebook
+            self.log.error("nbgrader could not grade %s:\n%s", notebook_filename,
+                           traceback.format_exc())
+            self.not_graded[name] = _first_line(error)
+            autograded = os.path.join(self._format_dest(self.coursedir.assignment_id,
+                                                        self.coursedir.student_id),
+                                      name + ".ipynb")
+            if os.path.exists(autograded):
+                os.remove(autograded)
+            mark_not_graded(self.coursedir.db_url, self.coursedir.assignment_id,
+                            self.coursedir.student_id, name)
+
+
+def mark_not_graded(db_url: str, assignment: str, student: str, notebook: str) -> None:
+    """Clear a notebook's automatic scores so that the gradebook says *not graded* (see
+    `is_not_graded`) instead of keeping a score of an earlier submission or a 0; manual
+    scores an instructor gave stay."""
+    try:
+        with Gradebook(db_url) as gradebook:
+            try:
+                submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+            except MissingEntry:
+                return
+            for grade in submitted.grades:
+                grade.auto_score = None
+                grade.needs_manual_grade = grade.manual_score is None
+            gradebook.db.commit()
+    except sqlalchemy.exc.OperationalError as error:
+        raise recorded(GradebookUnavailable(gradebook_message(error))) from error
+
+
+def is_not_graded(submitted: SubmittedNotebook) -> bool:
+    """Does this notebook have a test cell with neither an automatic nor a manual score?
+    nbgrader's autograde scores every test cell, so such a notebook was not graded."""
+    return any(grade.cell.cell_type == "code" and grade.auto_score is None
+               and grade.manual_score is None for grade in submitted.grades)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0][:200]}" if lines else type(error).__name__
+
+
+def gradebook_message(error: BaseException) -> str:
+    return (f"The gradebook cannot be written ({_first_line(getattr(error, 'orig', error))}). "
+            "Check that the database (gradebook.db, or the server COURSE_DB_URL names) is "
+            "reachable and writable, then run the command again: nothing was scored for "
+            "the submissions this run did not finish.")

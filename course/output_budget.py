@@ -1,0 +1,84 @@
+"""One budget for everything a notebook's code writes into its autograded notebook.
+
+Streams, tracebacks, error messages and rich outputs (figures, tables, results) all count
+against one budget per notebook, in cell order; what does not fit is cut, with a note
+saying so where it was cut. Errors are never dropped, since an error is what scores a
+test cell 0: each is cut to a short message and the last lines of its traceback, and
+counts against the budget as it stands. The markers by which the hidden checks prove they
+ran (course/checks_ran.py) are tiny and kept in test cells. Both engines pass through this
+step, right after executing the notebook (nbgrader_config.py).
+"""
+import json
+
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+from graders.integrity import MARKER_MIME
+
+MARKER_BYTES = 1024  # a real marker is a check's name and a token
+
+
+class LimitNotebookOutput(NbGraderPreprocessor):
+    max_bytes = Integer(2 * 2**20, help=(
+        "Bytes of output a notebook's cells may leave in the autograded notebook and the "
+        "feedback, all kinds together; the rest is cut, with a note.")).tag(config=True)
+    max_error_chars = Integer(2000, help=(
+        "Characters kept of an error's message, and of each line of its traceback.")
+    ).tag(config=True)
+    max_traceback_lines = Integer(20, help=(
+        "Lines kept of an error's traceback, the last ones.")).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._left = self.max_bytes
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        kept, cut = [], False
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output = self._short_error(output)
+                self._left -= _size(output)
+                kept.append(output)
+            elif utils.is_grade(cell) and _is_marker(output):
+                kept.append(output)
+            elif output.get("output_type") == "stream" and self._left > 0:
+                text = str(output.get("text", ""))
+                if len(text.encode()) > self._left:
+                    output.text = text.encode()[:self._left].decode(errors="ignore")
+                    cut = True
+                self._left -= len(output.text.encode())
+                kept.append(output)
+            elif self._left >= _size(output):
+                self._left -= _size(output)
+                kept.append(output)
+            else:
+                cut = True
+        if cut:
+            kept.append(NotebookNode(output_type="stream", name="stderr", text=(
+                f"\n[output cut by the grader: a notebook's outputs may take "
+                f"{self.max_bytes / 2**20:g} MiB in all]\n")))
+        cell.outputs = kept
+        return cell, resources
+
+    def _short_error(self, output):
+        def cut(text):
+            text = str(text)
+            return text if len(text) <= self.max_error_chars else (
+                text[:self.max_error_chars] + f"… [{len(text) - self.max_error_chars} "
+                "characters cut by the grader]")
+        traceback = [cut(line) for line in list(output.get("traceback", []))[-self.max_traceback_lines:]]
+        return NotebookNode(output_type="error", ename=cut(output.get("ename", "Error"))[:200],
+                            evalue=cut(output.get("evalue", "")), traceback=traceback)
+
+
+def _size(output) -> int:
+    return len(json.dumps(output, default=str).encode())
+
+
+def _is_marker(output) -> bool:
+    return (output.get("output_type") == "display_data"
+            and MARKER_MIME in output.get("data", {}) and _size(output) <= MARKER_BYTES)
