@@ -209,8 +209,8 @@ def limit_cell_cpu_time(shell, seconds):
     """Stop every cell that uses more than `seconds` of CPU time, with an error that
     scores it 0. ITIMER_PROF counts this process's user and system time, all threads
     together: the same on an idle machine as on a busy one, unlike the wall clock."""
-    message = (f"this cell used more than {seconds} s of CPU time, the limit of a cell at "
-               "grading time, and was stopped. Make it faster (NumPy operations on whole "
+    message = (f"this cell used more than {seconds} s of CPU time (the time limit of a "
+               "cell at grading time) and was stopped. Make it faster (NumPy operations on whole "
                "arrays instead of Python loops); `%%time` at the top of a cell shows its "
                "CPU time.")
     state = {"running": False, "exceeded": False}
