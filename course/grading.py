@@ -25,6 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course import faults
 from course.faults import GraderFault
+from course.output_budget import CUT_NOTE
 from course.settings import DB_URL_VARIABLE, ENGINE_VARIABLE
 from course.staging import STAGING, stage_submission, submission_digest
 
@@ -142,6 +143,8 @@ def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
                     reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
+                elif output.get("output_type") == "stream" and CUT_NOTE in output.get("text", ""):
+                    reasons.add("its outputs passed the notebook's output budget and were cut")
         problems += [f"{path.name}: {reason}" for reason in sorted(reasons)]
     return problems
 

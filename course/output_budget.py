@@ -18,6 +18,7 @@ from traitlets import Integer
 from graders.integrity import MARKER_MIME
 
 MARKER_BYTES = 1024  # a real marker is a check's name and a token
+CUT_NOTE = "[output cut by the grader"  # how the report finds a notebook that was cut
 
 
 class LimitNotebookOutput(NbGraderPreprocessor):
@@ -40,7 +41,9 @@ class LimitNotebookOutput(NbGraderPreprocessor):
         kept, cut = [], False
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                output = self._short_error(output)
+                short = self._short_error(output)
+                cut = cut or _size(short) < _size(output)
+                output = short
                 self._left -= _size(output)
                 kept.append(output)
             elif utils.is_grade(cell) and _is_marker(output):
@@ -59,7 +62,7 @@ class LimitNotebookOutput(NbGraderPreprocessor):
                 cut = True
         if cut:
             kept.append(NotebookNode(output_type="stream", name="stderr", text=(
-                f"\n[output cut by the grader: a notebook's outputs may take "
+                f"\n{CUT_NOTE}: a notebook's outputs may take "
                 f"{self.max_bytes / 2**20:g} MiB in all]\n")))
         cell.outputs = kept
         return cell, resources

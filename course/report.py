@@ -1,10 +1,12 @@
 """The class report: what an instructor opens after grading.
 
-An HTML page with a figure per question, and the numbers behind each figure as CSV
-beside it: the score distributions, how many students failed each check, the most
-common failure messages (the class's misconceptions, in the graders' words), time per
-submission, and every submission that did not grade normally, with why.
-It reads only the gradebook, the autograded notebooks and the grading records.
+An HTML page that leads with what needs the instructor (students not graded, and graded
+with problems, each with the reason in plain words and what to do), then a figure per
+question with the numbers behind it as CSV beside it: the score distributions, how many
+students failed each check, the most common failure messages (the class's
+misconceptions, in the graders' words) and time per submission. Everything a student
+controls (ids, file names, messages) is escaped. It reads only the gradebook, the
+autograded notebooks and the grading records.
 """
 import collections
 import csv
@@ -20,6 +22,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 
+from course.autograde import is_not_graded  # noqa: E402
 from course.grading import load_results  # noqa: E402
 from course.settings import db_url  # noqa: E402
 
@@ -58,6 +61,7 @@ def collect(root: Path, assignment: str) -> dict:
     scores = collections.defaultdict(dict)   # notebook -> student -> score
     maxima = {}
     failed_checks = collections.Counter()    # "notebook: grade_id" -> students failing
+    not_graded = collections.defaultdict(list)  # student -> notebooks without a score
     messages = collections.defaultdict(set)  # common failure message -> students
     with Gradebook(db_url(root)) as gradebook:
         assignment_row = gradebook.find_assignment(assignment)
@@ -70,6 +74,9 @@ def collect(root: Path, assignment: str) -> dict:
                     notebook = gradebook.find_submission_notebook(name, assignment,
                                                                    submission.student_id)
                 except MissingEntry:
+                    continue
+                if is_not_graded(notebook):
+                    not_graded[submission.student_id].append(name)
                     continue
                 scores[name][submission.student_id] = notebook.score
                 for grade in notebook.grades:
@@ -84,9 +91,10 @@ def collect(root: Path, assignment: str) -> dict:
                 if output.get("output_type") == "error":
                     text = f"{output.get('ename')}: {output.get('evalue', '')}"
                     messages[f"{path.stem}: {common_message(text)}"].add(student)
-    students = sorted({s for per_notebook in scores.values() for s in per_notebook})
+    students = sorted({s for per_notebook in scores.values() for s in per_notebook}
+                      - set(not_graded))
     totals = {s: sum(scores[n].get(s, 0) for n in scores) for s in students}
-    return {"scores": scores, "maxima": maxima, "totals": totals,
+    return {"scores": scores, "maxima": maxima, "totals": totals, "not_graded": not_graded,
             "failed_checks": failed_checks,
             "messages": collections.Counter({m: len(s) for m, s in messages.items()}),
             "results": load_results(root, assignment), "students": students}
@@ -97,7 +105,9 @@ def build_report(root: Path, assignment: str) -> Path:
     folder = root / "reports" / assignment
     folder.mkdir(parents=True, exist_ok=True)
     data = collect(root, assignment)
-    sections = []
+    results = sorted(data["results"].values(), key=lambda r: r.student)
+    sections = [("Needs your attention", None, _attention(assignment, results,
+                                                          data["not_graded"]))]
 
     # 1. score distributions
     columns = sorted(data["scores"]) + ["total"]
@@ -144,8 +154,7 @@ def build_report(root: Path, assignment: str) -> Path:
     sections.append(("Most common failure messages", None,
                      _table(["students", "message"], [[c, m] for m, c in common])))
 
-    # 4. time and abnormal submissions
-    results = sorted(data["results"].values(), key=lambda r: r.student)
+    # 4. time per submission
     _write_csv(folder / "submissions.csv", ["student", "status", "seconds", "problems"],
                [[r.student, r.status, f"{r.seconds:.2f}", " | ".join(r.problems)]
                 for r in results])
@@ -156,14 +165,44 @@ def build_report(root: Path, assignment: str) -> Path:
         ax.set_title("Grading time per submission")
         ax.tick_params(axis="x", rotation=90, labelsize=7)
     _figure(folder / "submissions.png", draw_times)
-    abnormal = [[r.student, r.status, "<br>".join(html.escape(p) for p in r.problems)]
-                for r in results if r.problems or r.status == "failed"]
-    sections.append(("Time per submission, and submissions that did not grade normally",
-                     "submissions", _table(["student", "status", "why"], abnormal, escape=False)
-                     if abnormal else "<p>Every submission graded normally.</p>"))
+    sections.append(("Time per submission", "submissions", ""))
 
-    (folder / "index.html").write_text(_page(assignment, len(data["students"]), sections))
+    (folder / "index.html").write_text(_page(assignment, results, data["not_graded"], sections))
     return folder / "index.html"
+
+
+def _attention(assignment: str, results, not_graded: dict) -> str:
+    """The students an instructor must act on, not graded first, each with why and what
+    to do; escaped, since students control the ids and most of the reasons."""
+    missing_score = [r for r in results if not r.fully_graded or r.student in not_graded]
+    with_problems = [r for r in results if r not in missing_score and r.problems]
+    rows = []
+    for result in missing_score:
+        notebooks = sorted(set(not_graded.get(result.student, [])) | set(result.not_graded))
+        if result.status == "not graded":
+            action = (f"Fix what the reason says, then run <code>python -m course grade "
+                      f"{html.escape(assignment)}</code> again: it grades what changed or "
+                      "was not graded.")
+        else:
+            action = ("Grade " + ", ".join(f"<b>{html.escape(n)}</b>" for n in notebooks)
+                      + " by hand in the formgrader (Manual Grading › "
+                      f"{html.escape(assignment)}), or fix the notebook and grade again.")
+        rows.append(["not graded", result.student, result.problems, action])
+    for result in with_problems:
+        rows.append(["graded, with problems", result.student, result.problems,
+                     "Check that the score is fair (the autograded notebook is in "
+                     f"<code>autograded/{html.escape(result.student)}/"
+                     f"{html.escape(assignment)}/</code>); give manual points in the "
+                     "formgrader if it is not."])
+    if not rows:
+        return "<p>Nothing: every submission graded normally.</p>"
+    body = "".join(
+        f"<tr class='{'urgent' if kind == 'not graded' else 'problem'}'><td>{kind}</td>"
+        f"<td>{html.escape(student)}</td><td><ul>"
+        + "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
+        + f"</ul></td><td>{action}</td></tr>" for kind, student, problems, action in rows)
+    return ("<table><tr><th>state</th><th>student</th><th>why</th><th>what to do</th></tr>"
+            + body + "</table>")
 
 
 def _mean(values) -> str:
@@ -180,19 +219,27 @@ def _table(header, rows, escape=True) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _page(assignment: str, students: int, sections) -> str:
+def _page(assignment: str, results, not_graded: dict, sections) -> str:
+    missing = sum(1 for r in results if not r.fully_graded or r.student in not_graded)
+    problems = sum(1 for r in results if r.fully_graded and r.student not in not_graded
+                   and r.problems)
+    clean = len(results) - missing - problems
     parts = [f"<h1>Grading report: {html.escape(assignment)}</h1>",
-             f"<p>{students} students graded.</p>"]
+             f"<p class='counts'><b>{clean}</b> graded, <b>{problems}</b> graded with "
+             f"problems, <b>{missing}</b> not graded ({len(results)} submissions).</p>"]
     for title, figure, table in sections:
         parts.append(f"<h2>{html.escape(title)}</h2>")
         if figure:
             parts.append(f'<img src="{figure}.png" alt="{html.escape(title)}">'
                          f'<p class="data">Data: <a href="{figure}.csv">{figure}.csv</a></p>')
         parts.append(table)
-    style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+    style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;"
+             "color:#222}"
              "table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
-             "th{background:#f2f2f2}img{max-width:100%}.data{font-size:small;color:#555}")
+             "th{background:#f2f2f2}img{max-width:100%}.data{font-size:small;color:#555}"
+             "tr.urgent td:first-child{color:#b00020;font-weight:bold}"
+             "td ul{margin:0;padding-left:1.2em}.counts{font-size:larger}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grading report: "
             f"{html.escape(assignment)}</title><style>{style}</style></head><body>"
             + "\n".join(parts) + "</body></html>")
