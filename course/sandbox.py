@@ -203,11 +203,13 @@ def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
 
 def python_paths(course_root: Path) -> list[str]:
     """The folders of the Python that grades (its venv, its base install, its
-    executable's real folder), which the sandbox shows wherever they live; never one
-    that holds the course folder, which would show the gradebook again."""
+    executable's real folder, its site-packages), which the sandbox shows wherever they
+    live; never one that holds the course folder, which would show the gradebook again."""
+    site_packages = [path for path in sys.path  # a venv's own, and any a .pth file adds
+                     if os.path.basename(path) in ("site-packages", "dist-packages")]
     paths = {os.path.realpath(path) for path in (
         sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable),
-        os.path.dirname(os.path.realpath(sys.executable)))}
+        os.path.dirname(os.path.realpath(sys.executable)), *site_packages)}
     paths = {path for path in paths if os.path.isdir(path)
              and not Path(course_root).resolve().is_relative_to(path)}
     return sorted(path for path in paths  # the outermost folders suffice
