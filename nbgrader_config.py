@@ -27,14 +27,10 @@ c.CourseDirectory.course_id = "activations"
 c.CourseDirectory.db_url = os.environ.get(
     "COURSE_DB_URL", "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db"))
 
-# Hidden tests import `graders`, which students never receive. The kernel that
-# autogrades runs course/kernel_startup.py before any cell: it puts the course root
-# first on sys.path and imports graders and solutions from there, so a `graders/`
-# folder or a `solutions.py` submitted beside a notebook cannot stand in for them.
-c.Execute.extra_arguments = [
-    "--HistoryManager.hist_file=:memory:",
-    "--IPKernelApp.exec_files=" + os.path.join(COURSE_ROOT, "course", "kernel_startup.py"),
-]
+# Hidden tests import `graders`, which students never receive. Every grading kernel
+# (either engine) starts with course/kernel_startup.py's work: the course root first on
+# sys.path, graders and solutions imported from there, so a `graders/` folder or a
+# `solutions.py` submitted beside a notebook cannot stand in for them.
 # nbgrader's autograde steps, with Execute replaced by one of two engines that run each
 # notebook isolated (no network, no gradebook, no other student's files), within memory
 # and time limits, where a kernel that dies or hangs costs only the cells it did not run:

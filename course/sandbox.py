@@ -47,13 +47,22 @@ def sandbox_available() -> bool:
     return probe.returncode == 0
 
 
+# Every grading kernel runs this before the notebook's first cell: the course's graders,
+# the defences and the per-cell CPU limit. It belongs to the engine, not to a setting,
+# so no configuration can start a grading kernel without it.
+# (nbclient adds `--HistoryManager.hist_file=:memory:` itself.)
+KERNEL_STARTUP = ["--IPKernelApp.exec_files=" + str(Path(__file__).with_name("kernel_startup.py"))]
+
+
 class _WrappedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel command starts behind `command_prefix`."""
+    """A kernel manager whose kernel command starts behind `command_prefix`, with the
+    course's start-up."""
 
     command_prefix = List(Unicode())
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return [*self.command_prefix, *super().format_kernel_cmd(extra_arguments)]
+        return [*self.command_prefix,
+                *super().format_kernel_cmd([*(extra_arguments or []), *KERNEL_STARTUP])]
 
 
 class SandboxedExecute(Execute):

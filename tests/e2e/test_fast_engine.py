@@ -54,15 +54,17 @@ CELLS = [
 ]
 
 
-def executed(engine, *notebooks, timeout=15):
+def executed(engine, *notebooks, timeout=15, cpu_seconds=15, folder=None):
     """Each list of cells (sources or cells) as a notebook, executed in turn by one
-    `engine` preprocessor in a scratch folder; the executed notebooks."""
+    `engine` preprocessor in `folder` (a scratch one by default); the executed notebooks."""
     config = Config()
     config.CourseDirectory.root = str(COURSE_ROOT)
     config.Execute.timeout = timeout
+    config.SandboxedExecute.cell_cpu_seconds = cpu_seconds
     preprocessor = engine(config=config)
     results = []
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = folder or scratch
         for cells in notebooks:
             notebook = new_notebook(cells=[new_code_cell(cell) if isinstance(cell, str)
                                            else cell.copy() for cell in cells])
@@ -225,3 +227,44 @@ def test_huge_outputs_are_cut_not_carried():
     assert sum(len(output.get("text", "")) for output in notebook.cells[0].outputs) < 2 * 2**20
     display, error = notebook.cells[1].outputs
     assert "too large to keep" in display.data["text/plain"] and error.evalue == "kept"
+
+
+ENGINES = pytest.mark.parametrize("engine", [SandboxedExecute, ForkedExecute],
+                                  ids=["kernel", "fork"])
+
+
+def error_names(cell):
+    return [output.ename for output in cell.outputs if output.output_type == "error"]
+
+
+@ENGINES
+def test_a_cell_is_limited_by_its_cpu_time_not_the_wall_clock(engine):
+    """Does a cell that waits longer than its CPU limit (using no CPU) finish, while one
+    that computes past it is stopped and scores 0, even when it catches the error?"""
+    [notebook] = executed(engine, [
+        graded_cell("import time\ntime.sleep(3)\nprint('slept')", "sleeps"),
+        graded_cell("while True:\n    pass", "spins"),
+        graded_cell("try:\n    while True:\n        pass\nexcept BaseException:\n    pass\n"
+                    "print('caught')", "catches"),
+        graded_cell("print('next')", "next")], timeout=30, cpu_seconds=1)
+    sleeps, spins, catches, after = notebook.cells
+    assert error_names(sleeps) == [] and sleeps.outputs[0].text == "slept\n"
+    assert error_names(spins) == ["CellCPUTimeExceeded"]
+    assert "CPU time" in spins.outputs[-1].evalue
+    assert error_names(catches) == ["CellCPUTimeExceeded"]
+    assert error_names(after) == [] and after.outputs[0].text == "next\n"
+
+
+@ENGINES
+def test_what_a_notebook_writes_stays_in_its_scratch_folder(engine, tmp_path):
+    """Can a notebook write files where it runs, yet leave nothing in the folder it was
+    graded from (autograded/), and fail to write one larger than the limit?"""
+    (tmp_path / "given.txt").write_text("a file beside the notebook")
+    [notebook] = executed(engine, [
+        "import os\nprint(open('given.txt').read())\nopen('left.txt', 'w').write('x')\n"
+        "print(os.path.exists('left.txt'))",
+        "open('big.bin', 'wb').write(b'0' * 200 * 2**20)"], folder=str(tmp_path))
+    assert notebook.cells[0].outputs[0].text == "a file beside the notebook\nTrue\n"
+    assert error_names(notebook.cells[1]) == ["OSError"]
+    assert "too large" in notebook.cells[1].outputs[0].evalue
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["given.txt"]

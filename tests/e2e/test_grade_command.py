@@ -107,7 +107,7 @@ def hostile(root):
                 subprocess.Popen(["sleep", "987"])
             except PermissionError:  # the grading kernel refuses new processes
                 os.system("sleep 987 &")"""), None, {}, None),
-        "corrupt": (complete, corrupt, {"activations": ALL}, "unreadable"),
+        "corrupt": (complete, corrupt, {"activations": ALL}, "not a notebook"),
         "empty": (complete, empty, {"prelu": ALL}, "empty file"),
         "missing": (complete, missing, {"prelu": ALL}, "missing"),
         "renamed": (complete, renamed, {}, "activations (1).ipynb"),
