@@ -67,7 +67,18 @@ def _with_solution_regions(source):
                 getattr(body[0], "value", None), ast.Constant) and isinstance(
                 body[0].value.value, str)
             first = body[1] if has_docstring else body[0]
-            regions.append((first.lineno - 1, node.end_lineno, first.col_offset))
+            # comments and blank lines above the first statement are part of the answer
+            # (a comment says why), so the region begins right after the docstring or the
+            # signature
+            header = body[0] if has_docstring else node.args
+            above = max([node.lineno, getattr(node.returns, "end_lineno", 0)]
+                        + [part.end_lineno for part in ast.walk(header)
+                           if hasattr(part, "end_lineno")])
+            start = first.lineno - 1
+            while start > above and (not lines[start - 1].strip()
+                                     or lines[start - 1].lstrip().startswith("#")):
+                start -= 1
+            regions.append((start, node.end_lineno, first.col_offset))
     for start, end, indent in sorted(regions, reverse=True):
         pad = " " * indent
         lines[end:end] = [pad + END_SOLUTION]

@@ -155,8 +155,8 @@ def build():
             `DYING_CONFIG` under which the network learns: with at most {dead_bound} of
             its 32 hidden units dead after training, and at least {accuracy_bound}
             accuracy on fresh test data, on any draw of data and initial weights. Change
-            what the cells above show to be the cause, and say why in a comment. Any
-            configuration that trains passes: the grader judges the outcome, not the
+            what the cells above show to be the cause. Any configuration that trains
+            passes: the grader judges the outcome, not the
             change. Leaky ReLU and the learning rate are worth trying too, and the cell
             after yours shows whether they are enough here: a leak lets a unit below 0
             pass a gradient, scaled down by the leak at every layer it crosses, so units
