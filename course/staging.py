@@ -95,6 +95,11 @@ def read_plain_file(path: Path, max_bytes: int) -> bytes:
     return data
 
 
+def shown(name: str) -> str:
+    """A file name as words: bytes that are not UTF-8 (a name can hold any) replaced."""
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
 def _size(count: int) -> str:
     return f"{count / 2**20:.0f} MiB" if count >= 2**20 else f"{count} bytes"
 
@@ -164,6 +169,10 @@ def _load_cells(data: bytes) -> list:
         raise Unreadable(f"not a notebook: invalid JSON ({str(error)[:120]})") from None
     if not isinstance(raw, dict):
         raise Unreadable("not a notebook: no cells")
+    try:  # JSON may spell lone surrogates ("\\ud800"), which no file can hold: replace them
+        raw = json.loads(json.dumps(raw, ensure_ascii=False).encode("utf-8", "replace"))
+    except RecursionError:
+        raise Unreadable("not a notebook: nested too deeply") from None
     if raw.get("nbformat") != 4:  # an old format: let nbformat convert it
         try:
             raw = nbformat.convert(nbformat.from_dict(raw), 4)
@@ -266,7 +275,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
             if renamed is None:
                 result.problems.append(f"{name}: missing (scored 0)")
                 continue
-            result.problems.append(f"{name}: submitted as '{renamed}', graded under its "
+            result.problems.append(f"{name}: submitted as '{shown(renamed)}', graded under its "
                                    "expected name")
             path = candidates.pop(renamed)
         try:
@@ -280,7 +289,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
     ignored += sorted(candidates)
     for name in ignored[:MAX_LISTED]:
         reason = file_problem(submitted / name, MAX_NOTEBOOK_BYTES)
-        result.problems.append(f"{name}: not part of the assignment, ignored"
+        result.problems.append(f"{shown(name)}: not part of the assignment, ignored"
                                + (f" ({reason})" if reason else ""))
     if len(ignored) > MAX_LISTED:
         result.problems.append(f"{len(ignored) - MAX_LISTED} more files not part of the "
