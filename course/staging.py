@@ -119,8 +119,9 @@ def submission_folder_problem(root: Path, assignment: str, student: str) -> str 
 
 
 def submission_digest(folder: Path) -> str:
-    """A fingerprint of everything submitted: names, kinds and the bytes of plain files
-    up to the notebook size limit (beyond it, size and time), without following links."""
+    """A fingerprint of everything submitted, without following links: names, kinds,
+    sizes and times of all files, and the bytes of the notebooks and timestamp.txt beside
+    them (the only files staging reads), so a folder of junk costs a listing, not a read."""
     digest = hashlib.sha256()
     for directory, folders, files in os.walk(folder, followlinks=False):
         folders.sort()
@@ -129,7 +130,8 @@ def submission_digest(folder: Path) -> str:
             info = os.lstat(path)
             digest.update(os.fsencode(path.relative_to(folder)) + b"\0")
             digest.update(f"{stat.S_IFMT(info.st_mode)}:{info.st_size}:{info.st_nlink}".encode())
-            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_NOTEBOOK_BYTES:
+            readable = directory == str(folder) and (name.endswith(".ipynb") or name == TIMESTAMP)
+            if readable and stat.S_ISREG(info.st_mode) and info.st_size <= MAX_NOTEBOOK_BYTES:
                 try:
                     digest.update(read_plain_file(path, MAX_NOTEBOOK_BYTES))
                 except UnsafeFile:
@@ -259,11 +261,13 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
         return result
     entries = sorted(os.listdir(submitted))
     candidates = {}  # notebook files that are not the expected names: renamed copies?
+    # (the first MAX_LISTED only: each may be read, and a folder can hold thousands)
     ignored = []
     for name in entries:
         if name.endswith(".ipynb") and name[:-len(".ipynb")] in release or name == TIMESTAMP:
             continue
-        if name.endswith(".ipynb") and file_problem(submitted / name, MAX_NOTEBOOK_BYTES) is None:
+        if name.endswith(".ipynb") and len(candidates) < MAX_LISTED \
+                and file_problem(submitted / name, MAX_NOTEBOOK_BYTES) is None:
             candidates[name] = submitted / name
         elif name != ".ipynb_checkpoints":
             ignored.append(name)
