@@ -5,10 +5,13 @@ a check of the loss it returns and a check by training with it. Correct answers 
 in other ways than the reference pass them all; each wrong answer fails the checks its
 mistake concerns, with the hint that names it, and passes the others.
 """
+import time
+
 import numpy as np
 import pytest
 from scipy import special
 
+from course.settings import CELL_CPU_SECONDS
 from graders.a3_training import sigmoid_vs_relu as checks
 from solutions.a3_training import sigmoid_vs_relu as ref
 from tests.graders.verdicts import PASSES, assert_verdict
@@ -187,6 +190,31 @@ def step_in_place(layers, X, y, activation, learning_rate):
     return layers, loss
 
 
+def step_per_sample(layers, X, y, activation, learning_rate):
+    """Backpropagation one sample at a time in a Python loop, the gradients averaged:
+    correct, and about 40 times slower than whole-array NumPy."""
+    grads = [[np.zeros_like(W), np.zeros_like(b)] for W, b in layers]
+    total_loss = 0.0
+    for x, target in zip(X, y):
+        a, inputs, pre_activations = x, [], []
+        for index, (W, b) in enumerate(layers):
+            inputs.append(a)
+            z = W @ a + b
+            pre_activations.append(z)
+            a = ref.hidden_activation(z, activation) if index < len(layers) - 1 else z
+        logit = a[0]
+        total_loss += np.logaddexp(0.0, logit) - target * logit
+        delta = np.array([special.expit(logit) - target])
+        for index in reversed(range(len(layers))):
+            grads[index][0] += np.outer(delta, inputs[index]) / len(y)
+            grads[index][1] += delta / len(y)
+            if index:
+                delta = (layers[index][0].T @ delta) * slope(pre_activations[index - 1],
+                                                             activation)
+    return [(W - learning_rate * dW, b - learning_rate * db)
+            for (W, b), (dW, db) in zip(layers, grads)], total_loss / len(y)
+
+
 def step_with(grad_logits_of=None, update=None, loss_of=None, hidden_backward=None,
               returns=None):
     """The reference step with one piece replaced."""
@@ -233,6 +261,17 @@ def test_correct_train_step_passes(answer, kind, grader_seed):
 def test_correct_train_step_trains(answer, grader_seed):
     """Does a correct train_step written another way pass the check by training?"""
     assert step_check("outcome")(answer) is None
+
+
+def test_a_slow_correct_train_step_passes_within_the_cell_limit(grader_seed):
+    """Does a correct step that loops over the samples pass each of the three checks
+    within the CPU time a test cell may use at grading time (each check is a cell)?
+    This is the grading condition itself, not a speed target: CPU time does not grow on
+    a busy machine."""
+    for kind in STEP_KINDS:
+        started = time.process_time()
+        assert step_check(kind)(step_per_sample) is None
+        assert time.process_time() - started < CELL_CPU_SECONDS, kind
 
 
 WRONG_STEPS = [
