@@ -4,8 +4,10 @@ Streams, tracebacks, error messages and rich outputs (figures, tables, results) 
 against one budget per notebook, in cell order; what does not fit is cut, with a note
 saying so where it was cut. Errors are never dropped, since an error is what scores a
 test cell 0: each is cut to a short message and the last lines of its traceback, and
-counts against the budget as it stands. The markers by which the hidden checks prove they
-ran (course/checks_ran.py) are tiny and kept in test cells. Both engines pass through this
+counts against the budget as it stands. What a test cell's score depends on is tiny and
+kept: the markers by which the hidden checks prove they ran (course/checks_ran.py), and
+the cell's result (a partial score). The note of a cut goes to stdout, since nbgrader
+scores a test cell with anything on stderr 0. Both engines pass through this
 step, right after executing the notebook (nbgrader_config.py).
 """
 import json
@@ -46,7 +48,7 @@ class LimitNotebookOutput(NbGraderPreprocessor):
                 output = short
                 self._left -= _size(output)
                 kept.append(output)
-            elif utils.is_grade(cell) and _is_marker(output):
+            elif utils.is_grade(cell) and _counts_for_the_grade(output):
                 kept.append(output)
             elif output.get("output_type") == "stream" and self._left > 0:
                 text = str(output.get("text", ""))
@@ -60,8 +62,8 @@ class LimitNotebookOutput(NbGraderPreprocessor):
                 kept.append(output)
             else:
                 cut = True
-        if cut:
-            kept.append(NotebookNode(output_type="stream", name="stderr", text=(
+        if cut:  # on stdout: nbgrader scores a test cell with stderr 0, and a cut is no failure
+            kept.append(NotebookNode(output_type="stream", name="stdout", text=(
                 f"\n{CUT_NOTE}: a notebook's outputs may take "
                 f"{self.max_bytes / 2**20:g} MiB in all]\n")))
         cell.outputs = kept
@@ -82,6 +84,10 @@ def _size(output) -> int:
     return len(json.dumps(output, default=str).encode())
 
 
-def _is_marker(output) -> bool:
-    return (output.get("output_type") == "display_data"
-            and MARKER_MIME in output.get("data", {}) and _size(output) <= MARKER_BYTES)
+def _counts_for_the_grade(output) -> bool:
+    """A small output of a test cell that nbgrader's score depends on: a check's marker,
+    or the cell's result (a test cell ending in a number scores that number)."""
+    if _size(output) > MARKER_BYTES:
+        return False
+    return output.get("output_type") == "execute_result" or (
+        output.get("output_type") == "display_data" and MARKER_MIME in output.get("data", {}))
