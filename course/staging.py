@@ -123,6 +123,13 @@ def submission_digest(folder: Path) -> str:
     sizes and times of all files, and the bytes of the notebooks and timestamp.txt beside
     them (the only files staging reads), so a folder of junk costs a listing, not a read."""
     digest = hashlib.sha256()
+    for path in (folder.parent, folder):  # a linked submission folder is not entered
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode):
+            target = os.readlink(path) if stat.S_ISLNK(info.st_mode) else ""
+            digest.update(f"{path.name}:{stat.S_IFMT(info.st_mode)}:{target}".encode(
+                "utf-8", "replace"))
+            return digest.hexdigest()
     for directory, folders, files in os.walk(folder, followlinks=False):
         folders.sort()
         for name in sorted(files + [f for f in folders if os.path.islink(os.path.join(directory, f))]):
@@ -257,7 +264,9 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
     result = Staged()
     folder_problem = submission_folder_problem(root, assignment, student)
     if folder_problem:
-        result.problems.append(f"{folder_problem}; every notebook graded as missing (0 points)")
+        result.problems.append(f"{folder_problem}; every notebook graded as the untouched "
+                               "release (0 points)")
+        _stage_untouched(release, staged)
         return result
     entries = sorted(os.listdir(submitted))
     candidates = {}  # notebook files that are not the expected names: renamed copies?
@@ -299,7 +308,15 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
         result.problems.append(f"{len(ignored) - MAX_LISTED} more files not part of the "
                                "assignment, ignored")
     _stage_timestamp(submitted / TIMESTAMP, staged / TIMESTAMP, result)
+    if not any(staged.glob("*.ipynb")):  # nbgrader cannot grade a submission of no notebook
+        _stage_untouched(release, staged)
     return result
+
+
+def _stage_untouched(release: dict, staged: Path) -> None:
+    """The release's notebooks as the submission: graded, each worth 0 points."""
+    for stem, notebook in release.items():
+        nbformat.write(notebook, staged / f"{stem}.ipynb")
 
 
 def _stage_timestamp(path: Path, target: Path, result: Staged) -> None:

@@ -82,8 +82,12 @@ def test_a_submission_folder_that_is_a_link_is_not_graded(tmp_path):
     (root / "submitted" / "bob" / ASSIGNMENT).symlink_to(root / "submitted" / "ann" / ASSIGNMENT)
     assert "symbolic link" in submission_folder_problem(root, ASSIGNMENT, "bob")
     staged = stage_submission(root, ASSIGNMENT, "bob")
-    assert "every notebook graded as missing" in staged.problems[0]
-    assert list((root / STAGING / "bob" / ASSIGNMENT).iterdir()) == []
+    assert "every notebook graded as the untouched release" in staged.problems[0]
+    staged_notebooks = sorted((root / STAGING / "bob" / ASSIGNMENT).iterdir())
+    assert [p.name for p in staged_notebooks] == ["activations.ipynb", "prelu.ipynb"]
+    for path in staged_notebooks:  # worth 0, not ann's work
+        assert nbformat.read(path, as_version=4).cells == nbformat.read(
+            RELEASE / path.name, as_version=4).cells
 
 
 def test_the_digest_sees_a_change_anywhere_but_never_follows_links(tmp_path):
@@ -245,3 +249,14 @@ def test_a_notebook_of_the_old_format_is_converted():
 
 def test_the_size_limit_is_a_notebook_with_outputs():
     assert MAX_NOTEBOOK_BYTES >= 10 * 2**20
+
+
+def test_the_digest_of_a_linked_submission_folder_is_the_link_not_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.ipynb").write_text("one")
+    (tmp_path / "student").mkdir()
+    linked = tmp_path / "student" / "assignment"
+    linked.symlink_to(tmp_path / "real")
+    first = submission_digest(linked)
+    (tmp_path / "real" / "a.ipynb").write_text("two")
+    assert submission_digest(linked) == first

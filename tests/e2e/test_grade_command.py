@@ -6,6 +6,8 @@ file intact.
 """
 import csv
 import json
+import os
+import shutil
 import subprocess
 import textwrap
 
@@ -76,6 +78,72 @@ def hostile(root):
                 cell.source = "pass"
         nbformat.write(notebook, path)
 
+    source_prelu = root / "source" / ASSIGNMENT / "prelu.ipynb"
+
+    def links_the_source(folder):
+        (folder / "prelu.ipynb").unlink()
+        (folder / "prelu.ipynb").symlink_to(source_prelu)
+
+    def hard_links_the_source(folder):
+        (folder / "prelu.ipynb").unlink()
+        os.link(source_prelu, folder / "prelu.ipynb")
+
+    def edit_cells(folder, notebook, edit):
+        """Apply `edit(cells)` to the notebook's plain JSON (what a text editor allows)."""
+        path = folder / f"{notebook}.ipynb"
+        raw = json.loads(path.read_text())
+        edit(raw["cells"])
+        path.write_text(json.dumps(raw))
+
+    def nbgrader_cell(cells, kind):
+        return next(c for c in cells if c["metadata"].get("nbgrader", {}).get(kind))
+
+    def answer_graded(folder):  # an answer cell re-marked as a test worth 100 points
+        edit_cells(folder, "prelu", lambda cells: nbgrader_cell(cells, "solution")[
+            "metadata"]["nbgrader"].update(grade=True, points=100))
+
+    def duplicate_id(folder):  # a test cell pasted twice, the copy emptied
+        def edit(cells):
+            copy = json.loads(json.dumps(nbgrader_cell(cells, "grade")))
+            copy["source"] = "pass"
+            cells.append(copy)
+        edit_cells(folder, "activations", edit)
+
+    def old_schema(folder):
+        edit_cells(folder, "prelu", lambda cells: nbgrader_cell(cells, "grade")[
+            "metadata"]["nbgrader"].update(schema_version=1))
+
+    def malformed_cells(folder):
+        edit_cells(folder, "activations", lambda cells: cells.extend([
+            {"cell_type": "code", "source": 42}, None, "text", {"cell_type": "image"},
+            {"cell_type": "markdown", "source": "# \ud800 a lone surrogate"}]))
+
+    def fifo(folder):
+        (folder / "prelu.ipynb").unlink()
+        os.mkfifo(folder / "prelu.ipynb")
+
+    def folder_notebook(folder):
+        (folder / "prelu.ipynb").unlink()
+        (folder / "prelu.ipynb").mkdir()
+        (folder / "prelu.ipynb" / "x.ipynb").write_text("{}")
+
+    def sparse(folder):
+        with open(folder / "prelu.ipynb", "r+b") as file:
+            file.truncate(2**30)
+
+    def borrows_healthy(folder):  # the submission folder is a link to another student's
+        shutil.rmtree(folder)
+        folder.symlink_to(root / "submitted" / "healthy" / ASSIGNMENT)
+
+    def bad_timestamp(folder):
+        (folder / "timestamp.txt").write_text("tomorrow, honestly")
+
+    def shadows_modules(folder):
+        (folder / "numpy.py").write_text("raise SystemExit('shadowed')")
+        (folder / "graders").mkdir()
+        (folder / "graders" / "__init__.py").write_text(
+            "def __getattr__(name):\n    return lambda *args, **kwargs: None\n")
+
     sigmoid_cells = {"test_sigmoid_values", "test_sigmoid_edge_cases",
                      "test_sigmoid_derivative_values", "test_sigmoid_derivative_edge_cases"}
     return {
@@ -127,6 +195,32 @@ def hostile(root):
                     attack()
                 except Exception:
                     pass"""), None, {}, None),
+        "links_source": (complete, links_the_source, {"prelu": ALL}, "symbolic link"),
+        "hard_links_source": (complete, hard_links_the_source, {"prelu": ALL}, "hard link"),
+        "answer_graded": (complete, answer_graded, {}, "restored"),
+        "duplicate_id": (complete, duplicate_id, {}, "second copies"),
+        "old_schema": (complete, old_schema, {}, "restored"),
+        "malformed_cells": (complete, malformed_cells, {}, "malformed cell(s) dropped"),
+        "fifo": (complete, fifo, {"prelu": ALL}, "named pipe"),
+        "folder_notebook": (complete, folder_notebook, {"prelu": ALL}, "a folder"),
+        "sparse": (complete, sparse, {"prelu": ALL}, "over the"),
+        "borrows_healthy": (complete, borrows_healthy, {"activations": ALL, "prelu": ALL},
+                            "symbolic link"),
+        "bad_timestamp": (complete, bad_timestamp, {}, "timestamp.txt"),
+        "shadows_modules": (complete, shadows_modules, {}, "numpy.py"),
+        # an error message of 100 MB: cut to the notebook's output budget
+        "long_error": (lambda r: append(r, "activations", "relu",
+                                        "raise ValueError('x' * 10**8)"),
+                       None, {}, "cut"),
+        # writing 1 GiB where it runs: the write stops at the file size limit, and the
+        # scratch folder is gone after grading
+        "fills_disk": (lambda r: append(r, "prelu", "prelu", """
+            try:
+                with open("big.bin", "wb") as file:
+                    for _ in range(1024):
+                        file.write(b"0" * 2**20)
+            except OSError:
+                pass"""), None, {}, None),
         # it defines sigmoid only if it can read another student's submission
         "peeks": (lambda r: changed(r, {"activations": {"sigmoid": f"""
 try:
@@ -203,6 +297,39 @@ def test_nothing_outside_a_submission_is_damaged(hostile_class):
     assert (root / "autograded" / "healthy" / ASSIGNMENT / "activations.ipynb").exists()
 
 
+def assert_nothing_large_is_left(root):
+    """No file of the course over 10 MiB, and no student's graded or feedback folder over
+    a few MiB: what a notebook writes stays in its scratch space, and its outputs within
+    the budget."""
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink() and "submitted" not in path.parts:
+            assert path.stat().st_size < 10 * 2**20, path
+    for folder in ("autograded", "feedback"):
+        for student in (root / folder).iterdir():
+            total = sum(p.stat().st_size for p in student.rglob("*") if p.is_file())
+            assert total < 6 * 2**20, (folder, student.name, total)
+
+
+def test_what_a_notebook_writes_is_bounded(hostile_class):
+    """Does a 100 MB error or a 1 GiB file leave nothing large in the course?"""
+    root, _, _, _ = hostile_class
+    assert_nothing_large_is_left(root)
+    assert not list((root / "autograded" / "fills_disk").rglob("big.bin"))
+
+
+def test_a_link_to_the_source_shows_no_solution(hostile_class):
+    """Does the student who linked the instructor's notebook get feedback without the
+    solution or the hidden tests?"""
+    root, _, _, _ = hostile_class
+    solution_line = "contribution = np.where("  # a line of the reference PReLU
+    assert solution_line in (root / "source" / ASSIGNMENT / "prelu.ipynb").read_text()
+    for student in ("links_source", "hard_links_source", "borrows_healthy"):
+        for folder in ("autograded", "feedback"):
+            for path in (root / folder / student / ASSIGNMENT).glob("prelu.*"):
+                text = path.read_text()
+                assert "BEGIN SOLUTION" not in text and solution_line not in text, path
+
+
 def test_no_process_outlives_grading(hostile_class):
     """Are the processes and threads a submission left running gone after grading?"""
     survivors = subprocess.run(["pgrep", "-f", "sleep 987"], capture_output=True, text=True)
@@ -257,6 +384,7 @@ def test_the_kernel_engine_scores_the_hostile_class_alike(hostile_class, tmp_pat
     submission the same score, cell by cell, as the fast engine?"""
     fast_root, cases, _, _ = hostile_class
     kernel_root, _, _, _ = grade_hostile_class(copy_course(tmp_path / "course"), "kernel")
+    assert_nothing_large_is_left(kernel_root)
     for student in cases:
         for notebook in NOTEBOOKS:
             assert (cell_scores(kernel_root, student, notebook, automatic=True)
