@@ -1,6 +1,7 @@
 """Grades that are the student's own work: a fault of ours stops the run instead of
 scoring anyone, the sandbox works wherever the course's Python lives, and a busy
 machine changes no grade."""
+import csv
 import os
 import subprocess
 import sys
@@ -82,6 +83,13 @@ def test_a_fault_during_the_run_stops_it_and_costs_no_student_a_score(tmp_path, 
     assert any("simulated: the gradebook went away" in p for p in results["bob"].problems)
     for student, notebook, grade_id, score, max_score in automatic_grades(root):
         assert score in (None, max_score), (student, notebook, grade_id)  # never a false 0
+    # plain `nbgrader export` leaves bob's prelu and total blank and says why, never 0
+    nbgrader(root, "export", "--to", "grades.csv", echo=False)
+    with open(root / "grades.csv", newline="") as file:
+        rows = {row["student_id"]: row for row in csv.DictReader(file)}
+    assert rows["bob"][f"{ASSIGNMENT}/prelu"] == "" and rows["bob"]["total"] == ""
+    assert rows["bob"]["not graded"] == f"{ASSIGNMENT}/prelu"
+    assert float(rows["bob"][f"{ASSIGNMENT}/activations"]) > 0
 
     monkeypatch.undo()
     assert grade_command.main(root, ASSIGNMENT, workers=2) == 0
