@@ -271,7 +271,12 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
                 "not graded: the folder name under submitted/ is not a student id nbgrader "
                 "can take (letters, digits and . _ @ + - only); rename it and grade again"])
             continue
-        digest = submission_digest(root / "submitted" / student / assignment)
+        try:
+            digest = submission_digest(root / "submitted" / student / assignment)
+        except OSError as error:  # e.g. a folder grading may not read
+            results[student] = StudentResult(student, "", "not graded", problems=[
+                f"not graded: the submission could not be read ({error.strerror})"])
+            continue
         earlier = previous.get(student)
         if (not force and earlier and earlier.digest == digest
                 and earlier.status != "not graded"
@@ -279,8 +284,14 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
             results[student] = StudentResult(student, digest, "unchanged", earlier.seconds,
                                              earlier.problems, earlier.not_graded)
             continue
-        results[student] = StudentResult(
-            student, digest, problems=stage_submission(root, assignment, student).problems)
+        try:
+            staged = stage_submission(root, assignment, student)
+        except Exception as error:  # a submission staging did not foresee: only it is lost
+            results[student] = StudentResult(student, digest, "not graded", problems=[
+                f"not graded: the submission could not be staged ({type(error).__name__}: "
+                f"{str(error)[:200]})"])
+            continue
+        results[student] = StudentResult(student, digest, problems=staged.problems)
         to_grade.append(student)
     if to_grade:
         check_engine(root, engine)
