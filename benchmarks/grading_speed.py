@@ -117,7 +117,7 @@ def nbgrader_autograde(root: Path, assignment: str) -> None:
 class Graded:
     autograde: float  # seconds: staging, starting the workers, autograding
     feedback: float   # seconds: feedback for every student, stopping the workers
-    failed: list      # the students grade_class could not grade
+    failed: list      # the students grade_class could not grade ("not graded")
 
 
 def grade(root: Path, assignment: str, workers: int, engine: str) -> Graded:
@@ -137,7 +137,7 @@ def grade(root: Path, assignment: str, workers: int, engine: str) -> Graded:
     ended = time.perf_counter()
     autograded_at = autograded_at or ended
     return Graded(autograded_at - started, ended - autograded_at,
-                  sorted(r.student for r in results.values() if r.status == "failed"))
+                  sorted(r.student for r in results.values() if r.status == "not graded"))
 
 
 # ---- (d) the floor --------------------------------------------------------------------

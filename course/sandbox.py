@@ -47,22 +47,18 @@ def sandbox_available() -> bool:
     return probe.returncode == 0
 
 
-# Every grading kernel runs this before the notebook's first cell: the course's graders,
-# the defences and the per-cell CPU limit. It belongs to the engine, not to a setting,
-# so no configuration can start a grading kernel without it.
-# (nbclient adds `--HistoryManager.hist_file=:memory:` itself.)
-KERNEL_STARTUP = ["--IPKernelApp.exec_files=" + str(Path(__file__).with_name("kernel_startup.py"))]
-
-
 class _WrappedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel command starts behind `command_prefix`, with the
-    course's start-up."""
+    """A kernel manager whose kernel command starts behind `command_prefix` and runs
+    `startup_file` before the first cell."""
 
     command_prefix = List(Unicode())
+    startup_file = Unicode()
 
     def format_kernel_cmd(self, extra_arguments=None):
+        # (nbclient adds `--HistoryManager.hist_file=:memory:` itself)
+        startup = [f"--IPKernelApp.exec_files={self.startup_file}"]
         return [*self.command_prefix,
-                *super().format_kernel_cmd([*(extra_arguments or []), *KERNEL_STARTUP])]
+                *super().format_kernel_cmd([*(extra_arguments or []), *startup])]
 
 
 class SandboxedExecute(Execute):
@@ -154,6 +150,10 @@ class SandboxedExecute(Execute):
         km.connection_file = os.path.join(self._private_dir, "kernel.json")
         km.ip = os.path.join(self._private_dir, "ipc")
         km.command_prefix = self._command_prefix()
+        # every grading kernel starts with the graded course's start-up: its graders, the
+        # defences and the per-cell CPU limit. It belongs to the engine, not to a setting,
+        # so no configuration can start a grading kernel without it.
+        km.startup_file = str(self._course_root() / "course" / "kernel_startup.py")
         # a signal would reach bubblewrap, not the kernel: interrupt by message instead
         km.kernel_spec.interrupt_mode = "message"
         self.km = km
@@ -175,9 +175,11 @@ class SandboxedExecute(Execute):
                              "create namespaces here; student code runs unisolated.")
             return limits
         workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-        course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd())
-        return [*bubblewrap_arguments(course_root, Path(workdir), Path(self._private_dir),
-                                      self.visible_paths), *limits]
+        return [*bubblewrap_arguments(self._course_root(), Path(workdir),
+                                      Path(self._private_dir), self.visible_paths), *limits]
+
+    def _course_root(self) -> Path:
+        return Path(self.config.CourseDirectory.get("root") or os.getcwd())
 
 
 def bubblewrap_arguments(course_root: Path, workdir: Path, private_dir: Path,
