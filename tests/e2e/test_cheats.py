@@ -171,8 +171,9 @@ def write_cheat(root, student, cheat):
 
 
 def grade(root, classes, *extra, **environment):
-    """Write the class and grade it with plain `nbgrader autograde`, with `environment`
-    (e.g. COURSE_ENGINE, COURSE_DEFENCES) on top of the usual one."""
+    """Write the class and start grading it with plain `nbgrader autograde`, with
+    `environment` (e.g. COURSE_ENGINE, COURSE_DEFENCES) on top of the usual one; the
+    running nbgrader process."""
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
     for student, cheat in classes.items():
         write_cheat(root, student, cheat)
@@ -180,8 +181,9 @@ def grade(root, classes, *extra, **environment):
     write_cheat(root, "honest", honest)
     # nbgrader exits 1 when it cannot grade a student (renamed test cells): that
     # student is flagged, the others are graded
-    subprocess.run([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root,
-                   env={**ENVIRONMENT, **environment}, capture_output=True)
+    return subprocess.Popen([NBGRADER, "autograde", ASSIGNMENT, *extra], cwd=root,
+                            env={**ENVIRONMENT, **environment},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def scores(root, student):
@@ -207,12 +209,15 @@ def graded(tmp_path_factory):
     by_kernels = copy_course(tmp_path_factory.mktemp("by_kernels") / "course")
     undefended = copy_course(tmp_path_factory.mktemp("undefended") / "course")
     catalogue = cheats(defended)
-    grade(defended, catalogue)
-    grade(by_kernels, cheats(by_kernels), **{ENGINE_VARIABLE: "kernel"})
-    # the plainest grading there is: a kernel per notebook, no sandbox, no defences (the
-    # fast engine's zygote even keeps its objects out of gc's reach)
-    grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False",
-          **{ENGINE_VARIABLE: "kernel", "COURSE_DEFENCES": "off"})
+    # three courses graded at once: limits count CPU time, so a busy machine changes no score
+    runs = [grade(defended, catalogue),
+            grade(by_kernels, cheats(by_kernels), **{ENGINE_VARIABLE: "kernel"}),
+            # the plainest grading there is: a kernel per notebook, no sandbox, no
+            # defences (the fast engine's zygote even keeps its objects out of gc's reach)
+            grade(undefended, cheats(undefended), "--SandboxedExecute.sandbox=False",
+                  **{ENGINE_VARIABLE: "kernel", "COURSE_DEFENCES": "off"})]
+    for run in runs:
+        run.wait()
     return defended, undefended, catalogue, by_kernels
 
 
