@@ -4,6 +4,7 @@ Every nbgrader command run from this folder reads it. Each non-default setting s
 """
 import os
 import sys
+import warnings
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
@@ -17,6 +18,13 @@ from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
+from sqlalchemy.exc import SAWarning  # noqa: E402
+
+# nbgrader 0.9's Gradebook.add_submission builds a submission's notebooks and grades
+# before adding the submission to the session, which SQLAlchemy 2 reports once per object
+# ("Object of type <SubmittedNotebook> not in session"); nbgrader adds them all right after,
+# so nothing is lost. Every nbgrader command and grading worker reads this file.
+warnings.filterwarnings("ignore", r"Object of type <\w+> not in session", SAWarning)
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
