@@ -2,10 +2,10 @@
 
     python -m course grade a1_activations --scheduler tcp://scheduler-host:8786
 
-The grading unit is the same as on local workers (course/grading.py): `grade_student`
-and `feedback_for`, each run in a worker process that holds one nbgrader API object,
-built once per Dask worker by the `NbgraderWorker` plugin (the Dask counterpart of the
-process pool's initializer). We do not schedule anything ourselves: Dask places the
+The grading steps are the same as on local workers (course/worker.py: any
+`step(assignment, student)`), each run in a worker process that holds one nbgrader API
+object, built once per Dask worker by the `NbgraderWorker` plugin (the Dask counterpart
+of the process pool's initializer). We do not schedule anything ourselves: Dask places the
 tasks, and when a worker dies (killed, out of memory, machine lost) the scheduler gives
 the tasks it was running to the other workers. Grading a student again is harmless
 (nbgrader autograde with force replaces that student's submission in the gradebook), so
@@ -27,7 +27,7 @@ from pathlib import Path
 from distributed import Client, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from course import grading
+from course import worker as grading_worker
 from course.settings import db_url
 
 PLUGIN_NAME = "course-nbgrader"
@@ -46,22 +46,15 @@ class NbgraderWorker(WorkerPlugin):
     def __init__(self, root: str, db_url: str, engine: str | None = None):
         self.root, self.db_url, self.engine = root, db_url, engine
 
-    def setup(self, worker) -> None:
+    def setup(self, worker) -> None:  # Dask passes its worker by this name
         with _one_at_a_time:
-            grading._start_worker(self.root, self.db_url, self.engine)
+            grading_worker.start(self.root, self.db_url, self.engine)
 
 
-def _grade(assignment: str, student: str) -> dict:
+def _one_step(step, assignment: str, student: str):
+    """Run a grading step (course/worker.py) in this Dask worker process, alone."""
     with _one_at_a_time:
-        return grading.grade_student(assignment, student)
-
-
-def _feedback(assignment: str, student: str) -> dict:
-    with _one_at_a_time:
-        return grading.feedback_for(assignment, student)
-
-
-TASKS = {grading.grade_student: _grade, grading.feedback_for: _feedback}
+        return step(assignment, student)
 
 
 def _worker_addresses(client: Client) -> set:
@@ -81,10 +74,10 @@ def dask_workers(root: Path, scheduler: str, *, log=None, engine: str | None = N
         run_id = uuid.uuid4().hex[:8]
         seen = _worker_addresses(client)
 
-        def run(function, assignment, students):
-            task = TASKS[function]
-            futures = {client.submit(task, assignment, student, pure=False, retries=RETRIES,
-                                     key=f"{function.__name__}-{assignment}-{student}-{run_id}"):
+        def run(step, assignment, students):
+            futures = {client.submit(_one_step, step, assignment, student, pure=False,
+                                     retries=RETRIES,
+                                     key=f"{step.__name__}-{assignment}-{student}-{run_id}"):
                        student for student in students}
             try:
                 yield from _completed(futures)

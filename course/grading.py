@@ -1,9 +1,10 @@
 """Grade a whole class: stage, autograde in parallel, feedback, export, report.
 
-Grading one student is a short list of steps (`grade_student`), run by a pool of worker
-processes, each holding one nbgrader API object (so nbgrader starts once per worker,
-not once per student). Every step records what went wrong in the student's result
-instead of raising: a broken submission costs that student points, never the run.
+Grading one student is a short list of steps (course/worker.py: autograde, feedback),
+run by a backend: a pool of local worker processes (`local_workers`) or a Dask cluster
+(course/distributed.py), each process holding one nbgrader API object (so nbgrader
+starts once per worker, not once per student). What went wrong is recorded in the
+student's result: a broken submission costs that student points, never the run.
 
 Submissions are never modified: each is staged first (course/staging.py), and nbgrader
 grades the staged copy, one notebook at a time (course/autograde.py). A fault of ours
@@ -13,8 +14,6 @@ import json
 import multiprocessing
 import os
 import re
-import sys
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -23,18 +22,17 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course import faults
+from course import worker
 from course.faults import GraderFault
 from course.output_budget import CUT_NOTE
-from course.settings import DB_URL_VARIABLE, ENGINE_VARIABLE
-from course.staging import STAGING, stage_submission, submission_digest
+from course.staging import stage_submission, submission_digest
+from course.worker import Outcome
 
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
 KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
                    "CellCPUTimeExceeded": "a cell used more than its CPU time",
                    "NotExecuted": "the kernel stopped early"}
-GRADEBOOK_RETRIES = 5  # a SQLite gradebook is locked while another worker writes
 
 
 @dataclass
@@ -50,88 +48,6 @@ class StudentResult:
     @property
     def fully_graded(self) -> bool:
         return self.status != "not graded" and not self.not_graded
-
-
-@dataclass
-class Outcome:
-    """What one grading step in a worker produced."""
-    success: bool
-    seconds: float = 0.0
-    error: str = ""
-    log: str = ""
-    not_graded: dict[str, str] = field(default_factory=dict)
-    fault: GraderFault | None = None  # ours, not the student's: the run stops
-
-
-# ---- the worker ---------------------------------------------------------------------
-_api = None
-
-
-def _start_worker(root: str, db_url: str | None = None, engine: str | None = None) -> None:
-    """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
-    `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
-    may not name it), and `engine` the execution engine ("fork" or "kernel")."""
-    global _api
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    if engine:
-        os.environ[ENGINE_VARIABLE] = engine  # read by nbgrader_config.py
-    os.chdir(root)
-    sys.path.insert(0, root)
-    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
-    config.CourseDirectory.submitted_directory = STAGING
-    if db_url:
-        config.CourseDirectory.db_url = db_url
-    # the database URL may carry a password: the kernels this worker starts do not need it
-    os.environ.pop(DB_URL_VARIABLE, None)
-    coursedir = CourseDirectory(config=config)
-    _api = NbGraderAPI(coursedir, config=config)
-
-
-def _run_step(step) -> tuple[dict, GraderFault | None]:
-    """Run an nbgrader step (it returns nbgrader's {"success", "error", "log"}); retry
-    while another worker holds a SQLite gradebook. Returns the outcome and the fault of
-    ours that stopped it, if any."""
-    for attempt in range(GRADEBOOK_RETRIES):
-        faults.raised.clear()
-        outcome = step()
-        fault = faults.raised[0] if faults.raised else None
-        locked = "database is locked" in str(fault or outcome.get("error"))
-        if outcome["success"] or not locked or attempt == GRADEBOOK_RETRIES - 1:
-            return outcome, fault
-        time.sleep(0.5 * (attempt + 1))
-
-
-def grade_student(assignment: str, student: str) -> Outcome:
-    """Autograde one staged submission with nbgrader, notebook by notebook."""
-    from nbgrader.utils import capture_log, temp_attrs
-
-    from course.autograde import NotebookByNotebookAutograde, mark_not_graded
-    started = time.perf_counter()
-    app = None
-
-    def autograde():
-        nonlocal app
-        app = NotebookByNotebookAutograde(coursedir=_api.coursedir, parent=_api)
-        app.force, app.create_student = True, True
-        return capture_log(app)
-    with temp_attrs(_api.coursedir, assignment_id=assignment, student_id=student):
-        outcome, fault = _run_step(autograde)
-    if not outcome["success"] and not fault and not app.not_graded:
-        # nbgrader dropped the whole student: no score of an earlier run may stand
-        for path in (Path(_api.coursedir.root) / STAGING / student / assignment).glob("*.ipynb"):
-            mark_not_graded(_api.coursedir.db_url, assignment, student, path.stem)
-    return Outcome(outcome["success"], time.perf_counter() - started,
-                   str(outcome.get("error") or "")[-2000:], str(outcome.get("log") or ""),
-                   dict(app.not_graded), fault)
-
-
-def feedback_for(assignment: str, student: str) -> Outcome:
-    """Generate one student's feedback with nbgrader."""
-    outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
-    return Outcome(outcome["success"], error=str(outcome.get("error") or "")[-2000:],
-                   fault=fault)
 
 
 def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
@@ -175,7 +91,7 @@ def local_workers(root: Path, workers: int, engine: str | None = None):
     early cancels what has not started."""
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start_worker, initargs=(str(root), None, engine)) as pool:
+                             initializer=worker.start, initargs=(str(root), None, engine)) as pool:
         def run(function, assignment, students):
             futures = {pool.submit(function, assignment, student): student
                        for student in students}
@@ -304,7 +220,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
         backend = local_workers(root, min(workers, max(len(submitted), 1)), engine)
     fault, recorded = None, set()
     with backend as run:
-        grading = run(grade_student, assignment, to_grade)
+        grading = run(worker.grade_student, assignment, to_grade)
         for done, (student, outcome) in enumerate(grading, start=1):
             fault = _record_grading(root, assignment, results[student], outcome)
             recorded.add(student)
@@ -316,7 +232,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
         if not fault:
             # feedback for everyone: manual grades may have changed since the last run
             graded = [s for s, r in results.items() if r.status != "not graded"]
-            feedback = run(feedback_for, assignment, graded)
+            feedback = run(worker.feedback_for, assignment, graded)
             for done, (student, outcome) in enumerate(feedback, start=1):
                 if isinstance(outcome, BaseException):
                     outcome = Outcome(False, error=f"{type(outcome).__name__}: {outcome}")

@@ -7,6 +7,7 @@ costs time), graded once on local processes as the reference.
 """
 import csv
 import glob
+import importlib
 import os
 import pwd
 import shutil
@@ -25,7 +26,9 @@ from sqlalchemy import create_engine, text
 
 from course import grade_command
 from course.demo import write_class_submissions
-from course.grading import grade_class, load_results
+from course.distributed import dask_workers
+from course.grading import grade_class, load_results, local_workers
+from course.staging import stage_submission
 from course.sample_class import DEMO, TESTS
 from tests.conftest import copy_course
 
@@ -204,6 +207,42 @@ def reference(tmp_path_factory):
 
 
 # ---- the tests --------------------------------------------------------------------------
+# a grading step written for the test as a new step is written: a module-level function
+# of (assignment, student), run in a worker after `worker.start`, in a module the workers
+# can import (the course root is on their path)
+NEW_STEP = """
+from pathlib import Path
+
+from course import worker
+from course.staging import STAGING
+
+
+def notebooks_staged(assignment, student):
+    folder = Path(worker.course_root()) / STAGING / student / assignment
+    return sorted(path.name for path in folder.glob("*.ipynb"))
+"""
+
+
+def test_a_new_grading_step_runs_on_local_workers_and_on_dask(tmp_path, monkeypatch):
+    """Does a step that no backend knows of run, unchanged, in local worker processes
+    and in the workers of a real Dask cluster?"""
+    root = make_class(tmp_path / "course")
+    for student in CLASS:
+        stage_submission(root, ASSIGNMENT, student)
+    (root / "new_grading_step.py").write_text(NEW_STEP)
+    monkeypatch.syspath_prepend(str(root))
+    step = importlib.import_module("new_grading_step").notebooks_staged
+    expected = {student: ["activations.ipynb", "prelu.ipynb"] for student in CLASS}
+    with local_workers(root, 2) as run:
+        assert dict(run(step, ASSIGNMENT, list(CLASS))) == expected
+    cluster = DaskCluster(root)
+    try:
+        with dask_workers(root, cluster.address) as run:
+            assert dict(run(step, ASSIGNMENT, list(CLASS))) == expected
+    finally:
+        cluster.close()
+
+
 def test_dask_cluster_grades_like_local_workers(reference, tmp_path):
     """Does a class graded through a real Dask cluster (a scheduler and two worker
     processes) get the same cell scores, records and files as on local workers?"""

@@ -1,0 +1,107 @@
+"""The grading worker: one process holding one nbgrader API object, and the steps it runs
+for one student at a time.
+
+A step is a module-level function `step(assignment, student)` returning an Outcome. The
+backends (course/grading.py's local processes, course/distributed.py's Dask workers) run
+any such step the same way, so a new step is added here, once, and runs on both.
+"""
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+from course import faults
+from course.faults import GraderFault
+from course.settings import DB_URL_VARIABLE, ENGINE_VARIABLE
+from course.staging import STAGING
+
+GRADEBOOK_RETRIES = 5  # a SQLite gradebook is locked while another worker writes
+
+
+@dataclass
+class Outcome:
+    """What one grading step in a worker produced."""
+    success: bool
+    seconds: float = 0.0
+    error: str = ""
+    log: str = ""
+    not_graded: dict[str, str] = field(default_factory=dict)
+    fault: GraderFault | None = None  # ours, not the student's: the run stops
+
+
+_api = None
+
+
+def start(root: str, db_url: str | None = None, engine: str | None = None) -> None:
+    """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
+    `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
+    may not name it), and `engine` the execution engine ("fork" or "kernel")."""
+    global _api
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    if engine:
+        os.environ[ENGINE_VARIABLE] = engine  # read by nbgrader_config.py
+    os.chdir(root)
+    sys.path.insert(0, root)
+    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    config.CourseDirectory.submitted_directory = STAGING
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    # the database URL may carry a password: the kernels this worker starts do not need it
+    os.environ.pop(DB_URL_VARIABLE, None)
+    coursedir = CourseDirectory(config=config)
+    _api = NbGraderAPI(coursedir, config=config)
+
+
+def course_root() -> str:
+    """The root of the course this worker grades (after `start`)."""
+    return _api.coursedir.root
+
+
+def _run_step(step) -> tuple[dict, GraderFault | None]:
+    """Run an nbgrader step (it returns nbgrader's {"success", "error", "log"}); retry
+    while another worker holds a SQLite gradebook. Returns the outcome and the fault of
+    ours that stopped it, if any."""
+    for attempt in range(GRADEBOOK_RETRIES):
+        faults.raised.clear()
+        outcome = step()
+        fault = faults.raised[0] if faults.raised else None
+        locked = "database is locked" in str(fault or outcome.get("error"))
+        if outcome["success"] or not locked or attempt == GRADEBOOK_RETRIES - 1:
+            return outcome, fault
+        time.sleep(0.5 * (attempt + 1))
+
+
+def grade_student(assignment: str, student: str) -> Outcome:
+    """Autograde one staged submission with nbgrader, notebook by notebook."""
+    from nbgrader.utils import capture_log, temp_attrs
+
+    from course.autograde import NotebookByNotebookAutograde, mark_not_graded
+    started = time.perf_counter()
+    app = None
+
+    def autograde():
+        nonlocal app
+        app = NotebookByNotebookAutograde(coursedir=_api.coursedir, parent=_api)
+        app.force, app.create_student = True, True
+        return capture_log(app)
+    with temp_attrs(_api.coursedir, assignment_id=assignment, student_id=student):
+        outcome, fault = _run_step(autograde)
+    if not outcome["success"] and not fault and not app.not_graded:
+        # nbgrader dropped the whole student: no score of an earlier run may stand
+        for path in (Path(_api.coursedir.root) / STAGING / student / assignment).glob("*.ipynb"):
+            mark_not_graded(_api.coursedir.db_url, assignment, student, path.stem)
+    return Outcome(outcome["success"], time.perf_counter() - started,
+                   str(outcome.get("error") or "")[-2000:], str(outcome.get("log") or ""),
+                   dict(app.not_graded), fault)
+
+
+def feedback_for(assignment: str, student: str) -> Outcome:
+    """Generate one student's feedback with nbgrader."""
+    outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
+    return Outcome(outcome["success"], error=str(outcome.get("error") or "")[-2000:],
+                   fault=fault)
