@@ -13,11 +13,12 @@ from course.checks_ran import VerifyChecksRan  # noqa: E402
 from course.fast_engine import ForkedExecute  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
 from course.output_budget import LimitNotebookOutput  # noqa: E402
+from course.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.sandbox import SandboxedExecute  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, IgnorePattern, LimitOutput)
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
 # nbgrader 0.9's Gradebook.add_submission builds a submission's notebooks and grades
@@ -48,7 +49,8 @@ c.CourseDirectory.db_url = os.environ.get(
 # COURSE_ENGINE=kernel (or `python -m course grade --engine kernel`) picks the second.
 # LimitNotebookOutput then cuts what the notebook's code wrote to one budget per notebook
 # (a flood of output or one huge error message costs only that notebook's display), and
-# VerifyChecksRan scores 0 any test cell whose hidden checks did not all run.
+# VerifyChecksRan scores 0 any test cell whose hidden checks did not all run, and
+# SaveAutoGradesAtOnce saves nbgrader's grades in one transaction instead of ~30.
 # nbgrader's last step, CheckCellMetadata, is left out: it validated the same metadata
 # when the submission was sanitized, just before, and no step since changes it (student
 # code runs in another process); validating twice cost 10% of a notebook's grading.
@@ -58,7 +60,7 @@ if ENGINE not in EXECUTE:
     raise ValueError(f"{ENGINE_VARIABLE}={ENGINE!r}: the engines are {', '.join(ENGINES)}")
 c.Autograde.autograde_preprocessors = [
     EXECUTE[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
-    ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+    ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenalties,
 ]
 # A cell may use CELL_CPU_SECONDS of CPU time (course/settings.py; every graded cell's
 # reference takes at most a fifth of it): past it, it is stopped and scored 0 while the

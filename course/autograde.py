@@ -1,4 +1,12 @@
-"""nbgrader's autograde, where a notebook nbgrader refuses costs only that notebook.
+"""nbgrader's autograde, in one pass per notebook, where a notebook nbgrader refuses costs
+only that notebook.
+
+nbgrader's converter takes each notebook through two passes: it reads the submission,
+sanitizes it (outputs cleared, test and locked cells restored from the gradebook) and
+writes it to autograded/, then reads that file again to execute and score it, validating
+the notebook on each read and write. `NotebookByNotebookAutograde` runs the same
+preprocessors, in the same order and with the same resources as the second pass, on one
+notebook read once and written once (the kernel still runs in autograded/).
 
 nbgrader's converter grades a student's notebooks one after another and, when any of
 them raises, deletes the student's whole autograded folder and moves on: one notebook it
@@ -13,7 +21,10 @@ run stops. A database error is one of them.
 import os
 import traceback
 
+import nbformat
 import sqlalchemy.exc
+from nbconvert.exporters.exporter import ResourcesDict
+from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry, SubmittedNotebook
 from nbgrader.converters import Autograde
 
@@ -35,7 +46,7 @@ class NotebookByNotebookAutograde(Autograde):
     def convert_single_notebook(self, notebook_filename: str) -> None:
         name = os.path.splitext(os.path.basename(notebook_filename))[0]
         try:
-            super().convert_single_notebook(notebook_filename)
+            self._autograde_in_one_pass(notebook_filename)
         except GraderFault:
             raise
         except sqlalchemy.exc.OperationalError as error:
@@ -51,6 +62,31 @@ class NotebookByNotebookAutograde(Autograde):
                 os.remove(autograded)
             mark_not_graded(self.coursedir.db_url, self.coursedir.assignment_id,
                             self.coursedir.student_id, name)
+
+    def _autograde_in_one_pass(self, notebook_filename: str) -> None:
+        """nbgrader's sanitize and autograde passes as one (see the top)."""
+        self.log.info("Autograding %s", notebook_filename)
+        resources = self.init_single_notebook_resources(notebook_filename)
+        # the second pass would read its notebook in autograded/ and run the kernel there
+        graded_folder = self._format_dest(resources["nbgrader"]["assignment"],
+                                          resources["nbgrader"]["student"])
+        os.makedirs(graded_folder, exist_ok=True)
+        resources["metadata"] = ResourcesDict(name=resources["unique_key"], path=graded_folder)
+        self.exporter._preprocessors = []
+        for preprocessor in [*self.sanitize_preprocessors, _as_read_back,
+                             *self.autograde_preprocessors]:
+            self.exporter.register_preprocessor(preprocessor)
+        with open(notebook_filename, encoding="utf-8") as file:
+            notebook = nbformat.read(file, as_version=4)
+        with utils.setenv(NBGRADER_EXECUTION="autograde"):
+            output, resources = self.exporter.from_notebook_node(notebook, resources=resources)
+        self.write_single_notebook(output, resources)
+
+
+def _as_read_back(notebook, resources):
+    """The sanitized notebook as the second pass would have read it from its file: cells
+    that the sanitize steps rebuilt from plain dicts get attribute access again."""
+    return nbformat.from_dict(notebook), resources
 
 
 def mark_not_graded(db_url: str, assignment: str, student: str, notebook: str) -> None:
