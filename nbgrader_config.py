@@ -10,11 +10,10 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
 from course.checks_ran import VerifyChecksRan  # noqa: E402
-from course.fast_engine import ForkedExecute  # noqa: E402
+from course.fast_engine import ENGINE_STEPS  # noqa: E402
 from course.feedback import HideHiddenTests  # noqa: E402
 from course.output_budget import LimitNotebookOutput  # noqa: E402
 from course.save_grades import SaveAutoGradesAtOnce  # noqa: E402
-from course.sandbox import SandboxedExecute  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
@@ -37,7 +36,7 @@ c.CourseDirectory.db_url = os.environ.get(
     "COURSE_DB_URL", "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db"))
 
 # Hidden tests import `graders`, which students never receive. Every grading kernel
-# (either engine) starts with course/kernel_startup.py's work: the course root first on
+# (either engine) starts with grading_kernel/startup.py's work: the course root first on
 # sys.path, graders and solutions imported from there, so a `graders/` folder or a
 # `solutions.py` submitted beside a notebook cannot stand in for them.
 # nbgrader's autograde steps, with Execute replaced by one of two engines that run each
@@ -46,7 +45,8 @@ c.CourseDirectory.db_url = os.environ.get(
 # - "fork" (the default): a child forked from a warm, sandboxed zygote runs the cells
 #   through IPython (course/fast_engine.py), with no kernel to start per notebook;
 # - "kernel": a Jupyter kernel per notebook under bubblewrap (course/sandbox.py).
-# COURSE_ENGINE=kernel (or `python -m course grade --engine kernel`) picks the second.
+# COURSE_ENGINE=kernel picks the second for plain nbgrader commands (`python -m course
+# grade --engine kernel` sets the step itself).
 # LimitNotebookOutput then cuts what the notebook's code wrote to one budget per notebook
 # (a flood of output or one huge error message costs only that notebook's display), and
 # VerifyChecksRan scores 0 any test cell whose hidden checks did not all run, and
@@ -54,12 +54,11 @@ c.CourseDirectory.db_url = os.environ.get(
 # nbgrader's last step, CheckCellMetadata, is left out: it validated the same metadata
 # when the submission was sanitized, just before, and no step since changes it (student
 # code runs in another process); validating twice cost 10% of a notebook's grading.
-EXECUTE = {"fork": ForkedExecute, "kernel": SandboxedExecute}
 ENGINE = os.environ.get(ENGINE_VARIABLE) or ENGINES[0]
-if ENGINE not in EXECUTE:
+if ENGINE not in ENGINE_STEPS:
     raise ValueError(f"{ENGINE_VARIABLE}={ENGINE!r}: the engines are {', '.join(ENGINES)}")
 c.Autograde.autograde_preprocessors = [
-    EXECUTE[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
+    ENGINE_STEPS[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenalties,
 ]
 # A cell may use CELL_CPU_SECONDS of CPU time (course/settings.py; every graded cell's

@@ -24,7 +24,7 @@ import nbformat  # noqa: E402
 
 from course.cells import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION  # noqa: E402
 from course.settings import CELL_CPU_SECONDS  # noqa: E402
-from course.zygote import make_shell  # noqa: E402
+from grading_kernel.zygote import make_shell  # noqa: E402
 
 BUDGET = CELL_CPU_SECONDS / 5
 MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)

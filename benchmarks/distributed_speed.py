@@ -33,7 +33,7 @@ from sqlalchemy.exc import SAWarning  # noqa: E402
 from course.grading import grade_class  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
-from tests.conftest import copy_course  # noqa: E402
+from course.submissions import copy_course  # noqa: E402
 from tests.e2e.test_distributed import (DaskCluster, PostgresServer,  # noqa: E402
                                         postgres_bin, run_nbgrader)
 

@@ -64,7 +64,7 @@ from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.sandbox import SandboxedExecute, sandbox_available  # noqa: E402
 from course.settings import COURSE_ROOT, ENGINE_VARIABLE  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
-from tests.conftest import copy_course  # noqa: E402
+from course.submissions import copy_course  # noqa: E402
 
 
 def make_class(root: Path, assignment: str, students: int, runaway: bool = True) -> int:
@@ -163,7 +163,7 @@ def execute_cells(course_root: str, paths: list, timeout: float) -> dict:
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
 
-    from course.zygote import import_course_modules
+    from grading_kernel.zygote import import_course_modules
     import_course_modules(course_root)  # as every grading process does
     base_path = list(sys.path)
 

@@ -34,7 +34,7 @@ from benchmarks.grading_speed import make_class  # noqa: E402
 from course import worker  # noqa: E402
 from course.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.staging import stage_submission  # noqa: E402
-from tests.conftest import copy_course  # noqa: E402
+from course.submissions import copy_course  # noqa: E402
 
 spent = collections.Counter()  # label -> seconds, for the run being measured
 _call = nbconvert.preprocessors.base.Preprocessor.__call__

@@ -10,7 +10,6 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from pathlib import Path
 
 import nbformat
 

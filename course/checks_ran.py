@@ -14,7 +14,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from graders.integrity import MARKER_MIME
+from grading_kernel.protocol import MARKER_MIME
 
 CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.MULTILINE)
 
@@ -23,7 +23,7 @@ class VerifyChecksRan(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self._token = resources.get("grading_token")
-        if os.environ.get("COURSE_DEFENCES") == "off":  # see course/kernel_startup.py
+        if os.environ.get("COURSE_DEFENCES") == "off":  # see grading_kernel/startup.py
             self._token = None
         return super().preprocess(nb, resources)
 

@@ -2,7 +2,7 @@
 
 `ForkedExecute` stands where `SandboxedExecute` stands in nbgrader's autograde steps and
 hands nbgrader the same executed notebook: each code cell's outputs, execution count and
-errors as a Jupyter kernel produces them (course/zygote.py runs the cells through IPython).
+errors as a Jupyter kernel produces them (grading_kernel/zygote.py runs the cells through IPython).
 What it saves is a kernel's start, imports, messaging and shutdown per notebook: each
 worker process keeps one zygote, started once in the same sandbox as a kernel, and each
 notebook runs in a fresh child forked from it, within the same memory, CPU and time limits.
@@ -28,8 +28,8 @@ from nbformat import from_dict
 from course.faults import EngineUnavailable, recorded
 from course.sandbox import (SandboxedExecute, bubblewrap_arguments, copy_contents, fail_cell,
                             fail_cells_that_did_not_run, sandbox_available)
-from course.zygote import EXIT, LANGUAGE_INFO, READY, JsonLines, empty_folder
-from graders.integrity import TOKEN_VARIABLE
+from grading_kernel.zygote import EXIT, LANGUAGE_INFO, READY, JsonLines, empty_folder
+from grading_kernel.protocol import TOKEN_VARIABLE
 
 START_TIMEOUT = 60  # seconds for a zygote to import everything and say it is ready
 KILL_GRACE = 10  # seconds for a zygote to report a child it was told to kill
@@ -51,7 +51,7 @@ class Zygote:
         self.private.mkdir()
         self.sandboxed = sandbox and sandbox_available()
         command = [sys.executable, "-c",
-                   "import sys; sys.path.insert(0, sys.argv[1]); from course import zygote; "
+                   "import sys; sys.path.insert(0, sys.argv[1]); from grading_kernel import zygote; "
                    "zygote.serve(sys.argv[1], sys.argv[2] == 'sandboxed')",
                    str(course_root), "sandboxed" if self.sandboxed else "open"]
         if self.sandboxed:
@@ -228,3 +228,7 @@ def _is_code(nb, index) -> bool:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1][:200] if lines else "no message"
+
+
+# nbgrader's Execute step of each engine (course/settings.py ENGINES names them)
+ENGINE_STEPS = {"fork": ForkedExecute, "kernel": SandboxedExecute}

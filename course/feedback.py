@@ -10,7 +10,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from graders.integrity import MARKER_MIME
+from grading_kernel.protocol import MARKER_MIME
 
 
 class HideHiddenTests(NbGraderPreprocessor):

@@ -25,6 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from course import worker
 from course.faults import GraderFault
 from course.output_budget import CUT_NOTE
+from course.settings import ENGINES
 from course.staging import stage_submission, submission_digest
 from course.worker import Outcome
 
@@ -107,20 +108,18 @@ def local_workers(root: Path, workers: int, engine: str | None = None):
         yield run
 
 
-def check_engine(root: Path, engine: str | None) -> None:
+def check_engine(root: Path, engine: str) -> None:
     """Run the engine once, here, on a one-cell notebook, before any student is graded:
     if it cannot start (a missing sandbox mount, a broken grader module), the run stops
     now with EngineUnavailable, instead of scoring every student 0."""
     import tempfile
 
-    from course.fast_engine import ForkedExecute, close_zygotes
+    from course.fast_engine import ENGINE_STEPS, close_zygotes
     from course.faults import EngineUnavailable
-    from course.sandbox import SandboxedExecute
-    from course.settings import ENGINES
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
-    engine_class = {"fork": ForkedExecute, "kernel": SandboxedExecute}[engine or ENGINES[0]]
+    engine_class = ENGINE_STEPS[engine]
     notebook = nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_code_cell("import graders, solutions\nprint('engine ready')")],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -136,7 +135,7 @@ def check_engine(root: Path, engine: str | None) -> None:
         shown = "; ".join(f"{o.get('ename')}: {o.get('evalue')}" if o.get("output_type") == "error"
                           else str(o.get("text", ""))[:200] for o in outputs) or "no output"
         raise EngineUnavailable(
-            f"The grading engine ({engine or ENGINES[0]}) could not run a one-line notebook "
+            f"The grading engine ({engine}) could not run a one-line notebook "
             f"that imports the graders ({shown}). Nothing was graded. Run `python -m course "
             "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
 
@@ -178,6 +177,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
     else `workers` processes on this machine; `engine` runs the notebooks ("fork", the
     default, or "kernel": see nbgrader_config.py). Raises GraderFault, after saving the
     records, when a fault of ours stops the run (course/faults.py)."""
+    engine = engine or ENGINES[0]  # COURSE_ENGINE is for plain nbgrader commands
     submitted = submitted_students(root, assignment)
     previous = load_results(root, assignment)
     results, to_grade = {}, []
@@ -281,6 +281,6 @@ def _record_grading(root: Path, assignment: str, result: StudentResult,
         result.problems.append(f"not graded: nbgrader could not grade it ({last}); its log is "
                                f"{LOGS.format(assignment=assignment)}/{result.student}.log")
     result.problems += kernel_problems(root, assignment, result.student)
-    if "SANDBOX UNAVAILABLE" in outcome.log:
+    if outcome.unsandboxed:
         result.problems.append("graded without the sandbox (bubblewrap unavailable)")
     return None

@@ -17,7 +17,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-from graders.integrity import MARKER_MIME
+from grading_kernel.protocol import MARKER_MIME
 
 MARKER_BYTES = 1024  # a real marker is a check's name and a token
 CUT_NOTE = "[output cut by the grader"  # how the report finds a notebook that was cut

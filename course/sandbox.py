@@ -33,7 +33,7 @@ from nbgrader.preprocessors import Execute
 
 from course.faults import EngineUnavailable, recorded
 from course.settings import CELL_CPU_SECONDS, CPU_LIMIT_VARIABLE
-from graders.integrity import TOKEN_VARIABLE
+from grading_kernel.protocol import TOKEN_VARIABLE
 
 
 @lru_cache(maxsize=None)
@@ -79,7 +79,7 @@ class SandboxedExecute(Execute):
         "CPU seconds one cell may use (its process's user + system time) before it is "
         "stopped and scored 0. CPU time, unlike the wall clock (`timeout`, the backstop "
         "for code that sleeps), does not grow when the machine is busy.")).tag(config=True)
-    visible_paths = List(Unicode(), ["course", "graders", "solutions", ".venv"], help=(
+    visible_paths = List(Unicode(), ["grading_kernel", "graders", "solutions", ".venv"], help=(
         "What a kernel sees of the course folder: the code it imports (and the virtual "
         "environment, if it lives there). The gradebook, the submissions, the source "
         "notebooks and everything else in the course folder are not there; the "
@@ -153,7 +153,7 @@ class SandboxedExecute(Execute):
         # every grading kernel starts with the graded course's start-up: its graders, the
         # defences and the per-cell CPU limit. It belongs to the engine, not to a setting,
         # so no configuration can start a grading kernel without it.
-        km.startup_file = str(self._course_root() / "course" / "kernel_startup.py")
+        km.startup_file = str(self._course_root() / "grading_kernel" / "startup.py")
         # a signal would reach bubblewrap, not the kernel: interrupt by message instead
         km.kernel_spec.interrupt_mode = "message"
         self.km = km

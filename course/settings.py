@@ -13,7 +13,7 @@ DB_URL_VARIABLE = "COURSE_DB_URL"
 ENGINE_VARIABLE = "COURSE_ENGINE"
 ENGINES = ("fork", "kernel")
 # The per-cell CPU limit, as the kernel engine hands it to a kernel's start-up
-CPU_LIMIT_VARIABLE = "COURSE_CELL_CPU_SECONDS"
+from grading_kernel.protocol import CPU_LIMIT_VARIABLE  # noqa: E402,F401 (one place for settings)
 
 
 def default_db_url(root: Path) -> str:

@@ -1,4 +1,5 @@
-"""Make student submissions from the release: the demo class and the end-to-end tests.
+"""Make student submissions from the release: the demo class, the end-to-end tests and the
+benchmarks; and a copy of the course for them to grade in.
 
 A submission is the release notebooks with some solution cells filled in, written to
 submitted/<student>/<assignment>/ as nbgrader collects them, with a timestamp.
@@ -10,6 +11,18 @@ from pathlib import Path
 import nbformat
 
 from course.cells import BEGIN_SOLUTION, END_SOLUTION
+from course.settings import COURSE_ROOT
+
+# What a course copy needs; generated folders and the repository's own state stay out.
+NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "submitted", "autograded", "feedback",
+                                    "feedback_cache", "gradebook.db", "grades.csv",
+                                    "__pycache__", ".pytest_cache", "tests")
+
+
+def copy_course(destination: Path) -> Path:
+    """A fresh copy of this course (no submissions, grades or gradebook) at `destination`."""
+    shutil.copytree(COURSE_ROOT, destination, ignore=NOT_COPIED)
+    return destination
 
 # answers: {notebook name: {grade_id of a solution cell: the code the student wrote}}
 Answers = dict[str, dict[str, str]]

@@ -15,7 +15,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course import faults
 from course.faults import GraderFault
-from course.settings import DB_URL_VARIABLE, ENGINE_VARIABLE
+from course.settings import DB_URL_VARIABLE
 from course.staging import STAGING
 
 GRADEBOOK_RETRIES = 5  # a SQLite gradebook is locked while another worker writes
@@ -30,24 +30,31 @@ class Outcome:
     log: str = ""
     not_graded: dict[str, str] = field(default_factory=dict)
     fault: GraderFault | None = None  # ours, not the student's: the run stops
+    unsandboxed: bool = False  # the sandbox was asked for, but bubblewrap cannot run here
 
 
 _api = None
+_unsandboxed = False
 
 
 def start(root: str, db_url: str | None = None, engine: str | None = None) -> None:
     """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
     `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
     may not name it), and `engine` the execution engine ("fork" or "kernel")."""
-    global _api
+    global _api, _unsandboxed
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    if engine:
-        os.environ[ENGINE_VARIABLE] = engine  # read by nbgrader_config.py
+    from course.sandbox import SandboxedExecute, sandbox_available
+
     os.chdir(root)
     sys.path.insert(0, root)
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    if engine:  # in place of the engine's step that nbgrader_config.py chose
+        from course.fast_engine import ENGINE_STEPS
+        config.Autograde.autograde_preprocessors = [
+            ENGINE_STEPS[engine] if step in ENGINE_STEPS.values() else step
+            for step in config.Autograde.autograde_preprocessors]
     config.CourseDirectory.submitted_directory = STAGING
     if db_url:
         config.CourseDirectory.db_url = db_url
@@ -55,6 +62,7 @@ def start(root: str, db_url: str | None = None, engine: str | None = None) -> No
     os.environ.pop(DB_URL_VARIABLE, None)
     coursedir = CourseDirectory(config=config)
     _api = NbGraderAPI(coursedir, config=config)
+    _unsandboxed = SandboxedExecute(config=config).sandbox and not sandbox_available()
 
 
 def course_root() -> str:
@@ -97,7 +105,7 @@ def grade_student(assignment: str, student: str) -> Outcome:
             mark_not_graded(_api.coursedir.db_url, assignment, student, path.stem)
     return Outcome(outcome["success"], time.perf_counter() - started,
                    str(outcome.get("error") or "")[-2000:], str(outcome.get("log") or ""),
-                   dict(app.not_graded), fault)
+                   dict(app.not_graded), fault, _unsandboxed)
 
 
 def feedback_for(assignment: str, student: str) -> Outcome:

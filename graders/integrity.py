@@ -1,7 +1,7 @@
 """Defences of the graders against the submission they grade.
 
 A student's code runs in the same kernel as the hidden tests, before them. The grading
-kernel's start-up (course/kernel_startup.py) calls `lock_down` before any student cell:
+kernel's start-up (grading_kernel/startup.py) calls `lock_down` before any student cell:
 
 - Tools: the functions and classes of builtins, math, numpy, warnings and the graders
   themselves are recorded; every check verifies them before and after each call into
@@ -24,8 +24,7 @@ import os
 import sys
 import types
 
-MARKER_MIME = "application/vnd.activations-course.check+json"
-TOKEN_VARIABLE = "COURSE_GRADING_TOKEN"
+from grading_kernel.protocol import MARKER_MIME, TOKEN_VARIABLE  # noqa: F401 (used by checks)
 
 _state = {"student_depth": 0, "borrowed": None, "token": None, "snapshot": None}
 

@@ -9,17 +9,8 @@ from nbgrader.api import Gradebook
 from course.demo import give_manual_grades, write_class_submissions
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO, TESTS
-from course.settings import COURSE_ROOT
+from course.submissions import copy_course
 
-# What a course copy needs; generated folders and the repository's own state stay out.
-NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "submitted", "autograded", "feedback",
-                                    "feedback_cache", "gradebook.db", "grades.csv",
-                                    "__pycache__", ".pytest_cache", "tests")
-
-
-def copy_course(destination: Path) -> Path:
-    shutil.copytree(COURSE_ROOT, destination, ignore=NOT_COPIED)
-    return destination
 
 
 @dataclass

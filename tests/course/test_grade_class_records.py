@@ -20,3 +20,21 @@ def test_a_submission_that_cannot_be_staged_costs_only_itself(tmp_path, monkeypa
     assert "could not be staged (RuntimeError: unforeseen in bob's files)" in \
         results["bob"].problems[0]
     assert grading.load_results(root, ASSIGNMENT)["bob"].status == "not graded"
+
+
+def test_grading_without_the_sandbox_is_said_in_each_record(tmp_path, monkeypatch):
+    """Where bubblewrap cannot run, grading goes on unsandboxed and each student's record
+    says so (a value the worker reports, not a string found in a log)."""
+    from course import fast_engine, sandbox
+    from course.nbgrader_commands import nbgrader
+    from course.submissions import reference_answers, write_submission
+
+    root = copy_course(tmp_path / "course")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
+    write_submission(root / "release" / ASSIGNMENT, root / "submitted" / "ann" / ASSIGNMENT,
+                     reference_answers(root / "source" / ASSIGNMENT))
+    for module in (sandbox, fast_engine):  # the workers are forked: they inherit this
+        monkeypatch.setattr(module, "sandbox_available", lambda: False)
+    results = grading.grade_class(root, ASSIGNMENT, workers=1)
+    assert results["ann"].status == "graded"
+    assert "graded without the sandbox (bubblewrap unavailable)" in results["ann"].problems

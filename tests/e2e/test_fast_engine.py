@@ -1,4 +1,4 @@
-"""The fast engine (course/fast_engine.py, course/zygote.py) against a Jupyter kernel.
+"""The fast engine (course/fast_engine.py, grading_kernel/zygote.py) against a Jupyter kernel.
 
 The scores of whole classes are compared engine against engine in test_grade_command.py
 (the demo class, the held-out-style answers, the hostile class) and test_cheats.py (the
@@ -177,7 +177,7 @@ def test_site_packages_are_untouched(one_worker_class):
 
 def test_no_zygote_outlives_the_run(one_worker_class):
     """Are the zygote processes and their folders gone once the grade command is done?"""
-    survivors = subprocess.run(["pgrep", "-f", "from course import zygote"],
+    survivors = subprocess.run(["pgrep", "-f", "from grading_kernel import zygote"],
                                capture_output=True, text=True)
     assert survivors.stdout.strip() == ""
     assert not LEFT_BEHIND

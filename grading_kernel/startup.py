@@ -2,7 +2,7 @@
 
 It puts the course root first on sys.path, imports the course's graders and reference
 solutions from there, and locks the kernel down against tampering and borrowing: the
-same start-up as the fast engine's (course/zygote.py). The code runs in the notebook's
+same start-up as the fast engine's (grading_kernel/zygote.py). The code runs in the notebook's
 namespace, so it leaves no names behind. If it fails, the kernel exits before any cell.
 """
 
@@ -16,11 +16,11 @@ def _start_grading():
     course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, course_root)
     try:
-        from course.settings import CELL_CPU_SECONDS, CPU_LIMIT_VARIABLE
-        from course.zygote import import_course_modules, limit_cell_cpu_time, prepare_checks
+        from grading_kernel.protocol import CPU_LIMIT_VARIABLE
+        from grading_kernel.zygote import import_course_modules, limit_cell_cpu_time, prepare_checks
         import_course_modules(course_root)
         prepare_checks(course_root)
-        seconds = int(os.environ.pop(CPU_LIMIT_VARIABLE, CELL_CPU_SECONDS))
+        seconds = int(os.environ.pop(CPU_LIMIT_VARIABLE))  # set by the engine, always
         limit_cell_cpu_time(get_ipython(), seconds)  # noqa: F821 (IPython's)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails
     except BaseException:
