@@ -23,9 +23,9 @@ $(VENV)/installed: requirements.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
 
-# Authoring: rebuild the source notebooks from course/notebooks/, then the release.
+# Authoring: rebuild the source notebooks from course/authoring/notebooks/, then the release.
 source: setup
-	$(PYTHON) -m course.build_source
+	$(PYTHON) -m course.authoring.build_source
 
 release: setup
 	for assignment in $$(ls source); do PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/nbgrader generate_assignment $$assignment --force || exit 1; done

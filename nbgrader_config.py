@@ -9,11 +9,11 @@ import warnings
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
-from course.checks_ran import VerifyChecksRan  # noqa: E402
-from course.fast_engine import ENGINE_STEPS  # noqa: E402
-from course.feedback import HideHiddenTests  # noqa: E402
-from course.output_budget import LimitNotebookOutput  # noqa: E402
-from course.save_grades import SaveAutoGradesAtOnce  # noqa: E402
+from course.steps.checks_ran import VerifyChecksRan  # noqa: E402
+from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
+from course.steps.feedback import HideHiddenTests  # noqa: E402
+from course.steps.output_budget import LimitNotebookOutput  # noqa: E402
+from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
@@ -43,8 +43,8 @@ c.CourseDirectory.db_url = os.environ.get(
 # notebook isolated (no network, no gradebook, no other student's files), within memory
 # and time limits, where a kernel that dies or hangs costs only the cells it did not run:
 # - "fork" (the default): a child forked from a warm, sandboxed zygote runs the cells
-#   through IPython (course/fast_engine.py), with no kernel to start per notebook;
-# - "kernel": a Jupyter kernel per notebook under bubblewrap (course/sandbox.py).
+#   through IPython (course/steps/fast_engine.py), with no kernel to start per notebook;
+# - "kernel": a Jupyter kernel per notebook under bubblewrap (course/steps/sandbox.py).
 # COURSE_ENGINE=kernel picks the second for plain nbgrader commands (`python -m course
 # grade --engine kernel` sets the step itself).
 # LimitNotebookOutput then cuts what the notebook's code wrote to one budget per notebook
@@ -83,7 +83,7 @@ c.FileNameCollectorPlugin.named_regexp = (
 c.OverwriteCells.add_missing_cells = True
 
 # `nbgrader export` writes what an LMS imports: a row per student, a column per notebook.
-c.ExportApp.plugin_class = "course.export.NotebookColumnsExport"
+c.ExportApp.plugin_class = "course.steps.export.NotebookColumnsExport"
 
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message;
 # drop the rubrics (mark schemes) that the instructor reads in the formgrader.

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from course.cells import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION  # noqa: E402
+from course.authoring.cells import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION  # noqa: E402
 from course.settings import CELL_CPU_SECONDS  # noqa: E402
 from grading_kernel.zygote import make_shell  # noqa: E402
 

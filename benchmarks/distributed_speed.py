@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nbgrader.api import Gradebook  # noqa: E402
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
-from course.grading import grade_class  # noqa: E402
+from course.pipeline.grading import grade_class  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402

@@ -58,10 +58,10 @@ from nbgrader.api import Gradebook  # noqa: E402
 from sqlalchemy.exc import SAWarning  # noqa: E402
 from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
-from course.grading import grade_class  # noqa: E402
+from course.pipeline.grading import grade_class  # noqa: E402
 from course.nbgrader_commands import ENVIRONMENT, NBGRADER, nbgrader  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
-from course.sandbox import SandboxedExecute, sandbox_available  # noqa: E402
+from course.steps.sandbox import SandboxedExecute, sandbox_available  # noqa: E402
 from course.settings import COURSE_ROOT, ENGINE_VARIABLE  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
@@ -224,9 +224,9 @@ def differences(by_run: dict) -> list:
 
 def start_up() -> dict:
     """Medians of 5 runs: `python -m course grade --help`; loading what the grade command
-    loads before it grades anyone, with and without course/deferred_imports.py; and
+    loads before it grades anyone, with and without course/pipeline/deferred_imports.py; and
     starting one zygote (warm and ready to fork)."""
-    from course.fast_engine import Zygote
+    from course.steps.fast_engine import Zygote
 
     def median(step):
         return statistics.median(timed(step) for _ in range(5))
@@ -234,8 +234,8 @@ def start_up() -> dict:
     def python(*arguments):
         return lambda: subprocess.run([sys.executable, *arguments], cwd=COURSE_ROOT,
                                       capture_output=True, check=True)
-    load = "import course.grade_command, course.grading, nbgrader.apps"
-    deferred = "from course.deferred_imports import defer_imports; defer_imports(); "
+    load = "import course.pipeline.grade_command, course.pipeline.grading, nbgrader.apps"
+    deferred = "from course.pipeline.deferred_imports import defer_imports; defer_imports(); "
     return {"help": median(python("-m", "course", "grade", "--help")),
             "load": median(python("-c", deferred + load)),
             "load_undeferred": median(python("-c", load)),

@@ -7,7 +7,7 @@ it, and autogrades it in ONE worker process (the fast engine), twice in the same
 time into its own copy of the course:
   two passes: nbgrader's own Autograde converter (sanitize pass written to autograded/,
               read back for the autograde pass) with nbgrader's SaveAutoGrades;
-  one pass:   course/autograde.py's converter and course/save_grades.py's step, what
+  one pass:   course/steps/autograde.py's converter and course/steps/save_grades.py's step, what
               `python -m course grade` runs.
 The first student of each is a warm-up and not counted. Prints milliseconds per notebook
 for each nbgrader step (wall time), the per-student set-up (init_assignment), and what is
@@ -31,9 +31,9 @@ from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 from nbgrader.utils import temp_attrs  # noqa: E402
 
 from benchmarks.grading_speed import make_class  # noqa: E402
-from course import worker  # noqa: E402
-from course.save_grades import SaveAutoGradesAtOnce  # noqa: E402
-from course.staging import stage_submission  # noqa: E402
+from course.pipeline import worker  # noqa: E402
+from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
+from course.pipeline.staging import stage_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
 
 spent = collections.Counter()  # label -> seconds, for the run being measured

@@ -3,7 +3,7 @@
     grade <assignment>    grade the class: autograde in parallel, feedback, grades CSV, report
     report <assignment>   rebuild the report from the gradebook and the last grading records
     demo                  the whole instructor cycle on the sample class
-    build-source          rebuild source/ notebooks from course/notebooks/
+    build-source          rebuild source/ notebooks from course/authoring/notebooks/
 """
 import argparse
 import sys
@@ -32,13 +32,13 @@ def main(argv=None) -> int:
     report = verbs.add_parser("report", help="rebuild the class report")
     report.add_argument("assignment")
     verbs.add_parser("demo", help="the whole instructor cycle on the sample class")
-    verbs.add_parser("build-source", help="rebuild source/ from course/notebooks/")
+    verbs.add_parser("build-source", help="rebuild source/ from course/authoring/notebooks/")
     args = parser.parse_args(argv)
 
-    from course.deferred_imports import defer_imports
+    from course.pipeline.deferred_imports import defer_imports
     defer_imports()  # about 1.5 s of nbgrader's start-up that these commands never use
     if args.verb == "grade":
-        from course.grade_command import main as grade_main
+        from course.pipeline.grade_command import main as grade_main
         return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,
                           force=args.force, lms_folder=args.from_lms,
                           scheduler=args.scheduler, engine=args.engine)
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
         from course.demo import main as demo_main
         demo_main()
         return 0
-    from course.build_source import main as build_main
+    from course.authoring.build_source import main as build_main
     return build_main([])
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from course import grade_command
-from course.export import score_text, score_rows
+from course.pipeline import grade_command
+from course.steps.export import score_text, score_rows
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
 from course.settings import COURSE_ROOT, db_url

@@ -22,8 +22,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 
-from course.autograde import is_not_graded  # noqa: E402
-from course.grading import load_results  # noqa: E402
+from course.steps.autograde import is_not_graded  # noqa: E402
+from course.pipeline.grading import load_results  # noqa: E402
 from course.settings import db_url  # noqa: E402
 
 # Parts of a failure message that vary from student to student but do not change the

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.cells import BEGIN_SOLUTION, END_SOLUTION
+from course.authoring.cells import BEGIN_SOLUTION, END_SOLUTION
 from course.settings import COURSE_ROOT
 
 # What a course copy needs; generated folders and the repository's own state stay out.

@@ -11,7 +11,7 @@ kernel's start-up (grading_kernel/startup.py) calls `lock_down` before any stude
   fails; the reference files, the source notebooks and the gradebook cannot be opened,
   listed or read through another process, and gc's object scans are refused.
 - Proof of execution: each check that passes displays a marker carrying a token that only
-  the grading process and this kernel know; course/checks_ran.py, outside the kernel,
+  the grading process and this kernel know; course/steps/checks_ran.py, outside the kernel,
   scores 0 any test cell whose checks left no marker (tests skipped, rewritten or
   replaced).
 

@@ -1,6 +1,6 @@
 """The warm parent of the fast grading engine, and the child that runs one notebook.
 
-`serve()` runs inside the sandbox of course/sandbox.py, once per grading worker. It
+`serve()` runs inside the sandbox of course/steps/sandbox.py, once per grading worker. It
 imports what every notebook imports (numpy, matplotlib, IPython, the course's graders and
 solutions), makes one IPython shell, then waits. For each notebook the worker asks for,
 it forks a child; the child reads the job (the notebook's code cells) and runs the cells
@@ -404,7 +404,7 @@ def _cut(text, limit):
 def _bounded(items):
     """The cell's outputs, each display too large to send replaced by a note, each error
     cut to a size worth sending (streams are bounded as they are written). The
-    notebook's own budget is applied by the worker (course/output_budget.py)."""
+    notebook's own budget is applied by the worker (course/steps/output_budget.py)."""
     bounded = []
     for output in items:
         if output["output_type"] == "error":

@@ -1,4 +1,4 @@
-"""The stand-ins of course/deferred_imports.py hand over to the real modules when used."""
+"""The stand-ins of course/pipeline/deferred_imports.py hand over to the real modules when used."""
 import subprocess
 import sys
 
@@ -6,7 +6,7 @@ from course.settings import COURSE_ROOT
 
 PROBE = """
 import sys, zipfile, tempfile, pathlib
-from course.deferred_imports import defer_imports
+from course.pipeline.deferred_imports import defer_imports
 defer_imports()
 import nbgrader.apps, nbgrader.utils  # what the grade command loads
 assert "rfc3987_syntax" not in sys.modules or sys.modules["rfc3987_syntax"].__doc__.startswith("stand-in")

@@ -39,7 +39,7 @@ def imports_of(path: Path, name: str, modules: dict) -> set[str]:
 def test_no_module_imports_one_that_imports_it_back():
     modules = project_modules()
     graph = {name: imports_of(path, name, modules) for name, path in modules.items()}
-    assert "course.grading" in graph and graph["course.grading"], "the scan found no imports"
+    assert "course.pipeline.grading" in graph and graph["course.pipeline.grading"], "the scan found no imports"
 
     def reaches(start, goal, seen):
         for nxt in graph[start] - seen:
@@ -53,9 +53,20 @@ def test_no_module_imports_one_that_imports_it_back():
 
 def test_sandboxed_code_does_not_import_the_hosts_tooling():
     """grading_kernel/, graders/ and solutions/ run inside the sandbox, which shows only
-    them (course/sandbox.py's visible_paths): none of them may need course/."""
+    them (course/steps/sandbox.py's visible_paths): none of them may need course/."""
     modules = project_modules()
     inside = [name for name in modules if name.split(".")[0] != "course"]
     needing_course = {name: sorted(target for target in imports_of(modules[name], name, modules)
                                    if target.split(".")[0] == "course") for name in inside}
     assert {name: targets for name, targets in needing_course.items() if targets} == {}
+
+
+def test_the_nbgrader_steps_do_not_depend_on_the_class_grader():
+    """course/steps/ is what plain nbgrader commands load: it must work without the class
+    grader (course/pipeline/), which builds on it."""
+    modules = project_modules()
+    steps = [name for name in modules if name.startswith("course.steps")]
+    assert steps
+    uses = {name: sorted(t for t in imports_of(modules[name], name, modules)
+                         if t.startswith("course.pipeline")) for name in steps}
+    assert {name: targets for name, targets in uses.items() if targets} == {}

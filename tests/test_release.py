@@ -4,7 +4,7 @@ import re
 import nbformat
 import pytest
 
-from course import build_source
+from course.authoring import build_source
 from course.settings import COURSE_ROOT
 
 SOURCE = sorted((COURSE_ROOT / "source").rglob("*.ipynb"))
@@ -14,7 +14,7 @@ SECRETS = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN
 
 
 def test_source_notebooks_are_built_from_the_chapters():
-    """Is every source notebook what course/notebooks/ builds, solutions included?"""
+    """Is every source notebook what course/authoring/notebooks/ builds, solutions included?"""
     assert build_source.main(["--check"]) == 0
 
 

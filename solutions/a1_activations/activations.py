@@ -1,6 +1,6 @@
 """Reference solutions of a1_activations/activations.ipynb.
 
-course/build_source.py copies these functions into the notebook's solution cells: the
+course/authoring/build_source.py copies these functions into the notebook's solution cells: the
 docstrings are what students read above their stub, the bodies are the solutions.
 """
 import numpy as np

@@ -1,6 +1,6 @@
 """Reference solutions of a2_nonlinearity/linear_collapse.ipynb.
 
-course/build_source.py copies the functions into the notebook's solution cells (their
+course/authoring/build_source.py copies the functions into the notebook's solution cells (their
 docstrings are what students read above the stub) and PROOF into the written answer's
 solution region, the model answer the instructor sees beside the rubric.
 """

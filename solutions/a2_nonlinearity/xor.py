@@ -1,6 +1,6 @@
 """Reference solutions of a2_nonlinearity/xor.ipynb.
 
-course/build_source.py copies the functions into the notebook's solution cells, and the
+course/authoring/build_source.py copies the functions into the notebook's solution cells, and the
 block of assignments W1 ... b2 (comments included) into the cell where students choose
 their weights. Any weights that compute XOR are right; these are one choice.
 """

@@ -1,7 +1,7 @@
 """Reference solutions of a3_training/sigmoid_vs_relu.ipynb, and the network it trains.
 
 The two-moons data and the multilayer perceptron here are shared: dying_relu.ipynb
-trains the same kind of network. course/build_source.py copies these functions into the
+trains the same kind of network. course/authoring/build_source.py copies these functions into the
 notebooks (given cells, and the solution cells of `activation_backward` and
 `train_step`), so the code exists once.
 """

@@ -11,7 +11,7 @@ from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
 from course.demo import write_class_submissions
-from course.export import score_rows
+from course.steps.export import score_rows
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
 from tests.browser.lab import menu
@@ -56,7 +56,7 @@ def saved_in_gradebook(db_url: str, student: str, seconds: float = 30) -> tuple:
 
 
 def exported_scores(db_url: str) -> dict:
-    """{student: {column: score}}, as `nbgrader export` computes them (course/export.py)."""
+    """{student: {column: score}}, as `nbgrader export` computes them (course/steps/export.py)."""
     with Gradebook(db_url) as gradebook:
         header, _, rows = score_rows(gradebook)
     return {row[0]: dict(zip(header[1:], row[1:])) for row in rows}

@@ -1,6 +1,6 @@
 """grade_class keeps going when one submission cannot be staged or read: that student is
 recorded as not graded, with the reason, and the run goes on."""
-from course import grading
+from course.pipeline import grading
 from tests.conftest import copy_course
 
 ASSIGNMENT = "a1_activations"
@@ -25,7 +25,7 @@ def test_a_submission_that_cannot_be_staged_costs_only_itself(tmp_path, monkeypa
 def test_grading_without_the_sandbox_is_said_in_each_record(tmp_path, monkeypatch):
     """Where bubblewrap cannot run, grading goes on unsandboxed and each student's record
     says so (a value the worker reports, not a string found in a log)."""
-    from course import fast_engine, sandbox
+    from course.steps import fast_engine, sandbox
     from course.nbgrader_commands import nbgrader
     from course.submissions import reference_answers, write_submission
 

@@ -5,7 +5,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from course.output_budget import CUT_NOTE, LimitNotebookOutput
+from course.steps.output_budget import CUT_NOTE, LimitNotebookOutput
 from graders.integrity import MARKER_MIME
 
 BUDGET = 10_000

@@ -9,7 +9,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
 
 from course.nbgrader_commands import nbgrader
-from course.save_grades import SaveAutoGradesAtOnce
+from course.steps.save_grades import SaveAutoGradesAtOnce
 from tests.conftest import copy_course
 
 ASSIGNMENT, NOTEBOOK = "a1_activations", "activations"

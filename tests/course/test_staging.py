@@ -1,4 +1,4 @@
-"""course/staging.py: a submission is untrusted bytes; staging reads only plain files,
+"""course/pipeline/staging.py: a submission is untrusted bytes; staging reads only plain files,
 never follows a link, and rebuilds each notebook on the release's structure."""
 import json
 import os
@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from course.settings import COURSE_ROOT
-from course.staging import (MAX_NOTEBOOK_BYTES, STAGING, Unreadable, UnsafeFile, file_problem,
+from course.pipeline.staging import (MAX_NOTEBOOK_BYTES, STAGING, Unreadable, UnsafeFile, file_problem,
                             read_plain_file, repaired_notebook, stage_submission,
                             submission_digest, submission_folder_problem)
 

@@ -24,11 +24,11 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy import create_engine, text
 
-from course import grade_command
+from course.pipeline import grade_command
 from course.demo import write_class_submissions
-from course.distributed import dask_workers
-from course.grading import grade_class, load_results, local_workers
-from course.staging import stage_submission
+from course.pipeline.distributed import dask_workers
+from course.pipeline.grading import grade_class, load_results, local_workers
+from course.pipeline.staging import stage_submission
 from course.sample_class import DEMO, TESTS
 from tests.conftest import copy_course
 
@@ -213,8 +213,8 @@ def reference(tmp_path_factory):
 NEW_STEP = """
 from pathlib import Path
 
-from course import worker
-from course.staging import STAGING
+from course.pipeline import worker
+from course.pipeline.staging import STAGING
 
 
 def notebooks_staged(assignment, student):

@@ -1,4 +1,4 @@
-"""The fast engine (course/fast_engine.py, grading_kernel/zygote.py) against a Jupyter kernel.
+"""The fast engine (course/steps/fast_engine.py, grading_kernel/zygote.py) against a Jupyter kernel.
 
 The scores of whole classes are compared engine against engine in test_grade_command.py
 (the demo class, the held-out-style answers, the hostile class) and test_cheats.py (the
@@ -18,11 +18,12 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
 from traitlets.config import Config
 
-from course import fast_engine, grade_command
-from course.fast_engine import ForkedExecute, close_zygotes
+from course.pipeline import grade_command
+from course.steps import fast_engine
+from course.steps.fast_engine import ForkedExecute, close_zygotes
 from course.nbgrader_commands import nbgrader
 from course.sample_class import changed
-from course.sandbox import SandboxedExecute
+from course.steps.sandbox import SandboxedExecute
 from course.settings import COURSE_ROOT
 from course.submissions import reference_answers, write_submission
 from tests.conftest import copy_course

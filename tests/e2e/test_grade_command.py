@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import grade_command
-from course.grading import load_results
+from course.pipeline import grade_command
+from course.pipeline.grading import load_results
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO, TESTS, changed, complete, untouched
 from course.submissions import reference_answers, write_submission

@@ -10,13 +10,13 @@ import sysconfig
 import pytest
 from nbgrader.api import Grade, Gradebook
 
-from course import grade_command
-from course.autograde import NotebookByNotebookAutograde
+from course.pipeline import grade_command
+from course.steps.autograde import NotebookByNotebookAutograde
 from course.faults import GradebookUnavailable, recorded
-from course.grading import load_results
+from course.pipeline.grading import load_results
 from course.nbgrader_commands import nbgrader
 from course.sample_class import DEMO
-from course.sandbox import sandbox_available
+from course.steps.sandbox import sandbox_available
 from course.settings import ENGINES
 from course.submissions import reference_answers, write_submission
 from tests.conftest import copy_course

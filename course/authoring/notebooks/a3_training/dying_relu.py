@@ -1,7 +1,7 @@
 """Chapter: source/a3_training/dying_relu.ipynb — dead ReLU units, and a network to fix."""
-from course.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
+from course.authoring.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
     solution, tests
-from course.notebooks.a3_training import sources
+from course.authoring.notebooks.a3_training import sources
 from graders.a3_training import dying_relu as checks
 from solutions.a3_training import dying_relu as ref
 from solutions.a3_training import sigmoid_vs_relu as network

@@ -5,7 +5,7 @@ against one budget per notebook, in cell order; what does not fit is cut, with a
 saying so where it was cut. Errors are never dropped, since an error is what scores a
 test cell 0: each is cut to a short message and the last lines of its traceback, and
 counts against the budget as it stands. What a test cell's score depends on is tiny and
-kept: the markers by which the hidden checks prove they ran (course/checks_ran.py), and
+kept: the markers by which the hidden checks prove they ran (course/steps/checks_ran.py), and
 the cell's result (a partial score). The note of a cut goes to stdout, since nbgrader
 scores a test cell with anything on stderr 0. Both engines pass through this
 step, right after executing the notebook (nbgrader_config.py).

@@ -26,7 +26,7 @@ from pathlib import Path
 from nbformat import from_dict
 
 from course.faults import EngineUnavailable, recorded
-from course.sandbox import (SandboxedExecute, bubblewrap_arguments, copy_contents, fail_cell,
+from course.steps.sandbox import (SandboxedExecute, bubblewrap_arguments, copy_contents, fail_cell,
                             fail_cells_that_did_not_run, sandbox_available)
 from grading_kernel.zygote import EXIT, LANGUAGE_INFO, READY, JsonLines, empty_folder
 from grading_kernel.protocol import TOKEN_VARIABLE

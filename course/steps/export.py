@@ -3,7 +3,7 @@
 `nbgrader export` uses this plugin (nbgrader_config.py), and the demo prints the same
 rows as its score table. Scores are nbgrader's: automatic points, overridden by manual
 ones where an instructor gave them; a notebook not submitted counts 0. A notebook that was
-submitted but not graded (course/autograde.py) is left blank, as is the total, and named
+submitted but not graded (course/steps/autograde.py) is left blank, as is the total, and named
 in the last column: an LMS reads a blank as "no grade yet", never as a 0.
 """
 import csv
@@ -11,7 +11,7 @@ import csv
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from course.autograde import is_not_graded
+from course.steps.autograde import is_not_graded
 
 
 def score_rows(gradebook: Gradebook, assignments=(), students=()):

@@ -1,6 +1,6 @@
 """Chapter: source/a3_training/initialisation.ipynb — He, Glorot and LeCun initialisation."""
-from course.cells import code, given, hidden_check, markdown, notebook, solution, tests
-from course.notebooks.a3_training import sources
+from course.authoring.cells import code, given, hidden_check, markdown, notebook, solution, tests
+from course.authoring.notebooks.a3_training import sources
 from graders.a3_training import initialisation as checks
 from solutions.a3_training import initialisation as ref
 

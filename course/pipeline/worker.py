@@ -2,7 +2,7 @@
 for one student at a time.
 
 A step is a module-level function `step(assignment, student)` returning an Outcome. The
-backends (course/grading.py's local processes, course/distributed.py's Dask workers) run
+backends (course/pipeline/grading.py's local processes, course/pipeline/distributed.py's Dask workers) run
 any such step the same way, so a new step is added here, once, and runs on both.
 """
 import os
@@ -16,7 +16,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from course import faults
 from course.faults import GraderFault
 from course.settings import DB_URL_VARIABLE
-from course.staging import STAGING
+from course.pipeline.staging import STAGING
 
 GRADEBOOK_RETRIES = 5  # a SQLite gradebook is locked while another worker writes
 
@@ -45,13 +45,13 @@ def start(root: str, db_url: str | None = None, engine: str | None = None) -> No
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from course.sandbox import SandboxedExecute, sandbox_available
+    from course.steps.sandbox import SandboxedExecute, sandbox_available
 
     os.chdir(root)
     sys.path.insert(0, root)
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     if engine:  # in place of the engine's step that nbgrader_config.py chose
-        from course.fast_engine import ENGINE_STEPS
+        from course.steps.fast_engine import ENGINE_STEPS
         config.Autograde.autograde_preprocessors = [
             ENGINE_STEPS[engine] if step in ENGINE_STEPS.values() else step
             for step in config.Autograde.autograde_preprocessors]
@@ -88,7 +88,7 @@ def grade_student(assignment: str, student: str) -> Outcome:
     """Autograde one staged submission with nbgrader, notebook by notebook."""
     from nbgrader.utils import capture_log, temp_attrs
 
-    from course.autograde import NotebookByNotebookAutograde, mark_not_graded
+    from course.steps.autograde import NotebookByNotebookAutograde, mark_not_graded
     started = time.perf_counter()
     app = None
 

@@ -1,5 +1,5 @@
 """Chapter: source/a1_activations/activations.ipynb — the activation functions themselves."""
-from course.cells import code, given, hidden_check, markdown, notebook, solution, tests
+from course.authoring.cells import code, given, hidden_check, markdown, notebook, solution, tests
 from solutions.a1_activations import activations as ref
 
 GRADERS = "graders.a1_activations.activations"

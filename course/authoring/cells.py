@@ -1,7 +1,7 @@
 """Building blocks of the source notebooks: one function per kind of nbgrader cell.
 
-The chapters in course/notebooks/ describe each notebook as a list of these cells;
-course/build_source.py writes them to source/. Solution cells are made from the
+The chapters in course/authoring/notebooks/ describe each notebook as a list of these cells;
+course/authoring/build_source.py writes them to source/. Solution cells are made from the
 functions in solutions/, so the reference code exists in one place only.
 """
 import ast

@@ -1,7 +1,7 @@
 """Chapter: source/a3_training/sigmoid_vs_relu.ipynb — a 2-8-8-1 network on two moons."""
-from course.cells import assignments_of, code, given, hidden_check, mark_scheme, markdown, \
+from course.authoring.cells import assignments_of, code, given, hidden_check, mark_scheme, markdown, \
     notebook, solution, task, tests, written_answer
-from course.notebooks.a3_training import sources
+from course.authoring.notebooks.a3_training import sources
 from course.settings import CELL_CPU_SECONDS
 from graders.a3_training import sigmoid_vs_relu as rubric
 from solutions.a1_activations import prelu as gradient_checking

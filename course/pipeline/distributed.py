@@ -2,7 +2,7 @@
 
     python -m course grade a1_activations --scheduler tcp://scheduler-host:8786
 
-The grading steps are the same as on local workers (course/worker.py: any
+The grading steps are the same as on local workers (course/pipeline/worker.py: any
 `step(assignment, student)`), each run in a worker process that holds one nbgrader API
 object, built once per Dask worker by the `NbgraderWorker` plugin (the Dask counterpart
 of the process pool's initializer). We do not schedule anything ourselves: Dask places the
@@ -27,7 +27,7 @@ from pathlib import Path
 from distributed import Client, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from course import worker as grading_worker
+from course.pipeline import worker as grading_worker
 from course.settings import db_url
 
 PLUGIN_NAME = "course-nbgrader"
@@ -52,7 +52,7 @@ class NbgraderWorker(WorkerPlugin):
 
 
 def _one_step(step, assignment: str, student: str):
-    """Run a grading step (course/worker.py) in this Dask worker process, alone."""
+    """Run a grading step (course/pipeline/worker.py) in this Dask worker process, alone."""
     with _one_at_a_time:
         return step(assignment, student)
 

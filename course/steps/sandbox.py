@@ -92,7 +92,7 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
         # proof that the hidden checks ran, known only to this process and the kernel
-        # (course/checks_ran.py verifies it after execution)
+        # (course/steps/checks_ran.py verifies it after execution)
         resources["grading_token"] = secrets.token_hex(16)
         self._cells_started, self._last_log = 0, ""
         folder = resources.setdefault("metadata", {}).get("path") or os.getcwd()

@@ -1,13 +1,13 @@
 """Grade a whole class: stage, autograde in parallel, feedback, export, report.
 
-Grading one student is a short list of steps (course/worker.py: autograde, feedback),
+Grading one student is a short list of steps (course/pipeline/worker.py: autograde, feedback),
 run by a backend: a pool of local worker processes (`local_workers`) or a Dask cluster
-(course/distributed.py), each process holding one nbgrader API object (so nbgrader
+(course/pipeline/distributed.py), each process holding one nbgrader API object (so nbgrader
 starts once per worker, not once per student). What went wrong is recorded in the
 student's result: a broken submission costs that student points, never the run.
 
-Submissions are never modified: each is staged first (course/staging.py), and nbgrader
-grades the staged copy, one notebook at a time (course/autograde.py). A fault of ours
+Submissions are never modified: each is staged first (course/pipeline/staging.py), and nbgrader
+grades the staged copy, one notebook at a time (course/steps/autograde.py). A fault of ours
 (course/faults.py) stops the run instead of becoming a student's score.
 """
 import json
@@ -22,12 +22,12 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course import worker
+from course.pipeline import worker
 from course.faults import GraderFault
-from course.output_budget import CUT_NOTE
+from course.steps.output_budget import CUT_NOTE
 from course.settings import ENGINES
-from course.staging import stage_submission, submission_digest
-from course.worker import Outcome
+from course.pipeline.staging import stage_submission, submission_digest
+from course.pipeline.worker import Outcome
 
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
@@ -114,7 +114,7 @@ def check_engine(root: Path, engine: str) -> None:
     now with EngineUnavailable, instead of scoring every student 0."""
     import tempfile
 
-    from course.fast_engine import ENGINE_STEPS, close_zygotes
+    from course.steps.fast_engine import ENGINE_STEPS, close_zygotes
     from course.faults import EngineUnavailable
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
@@ -145,7 +145,7 @@ def check_gradebook(url: str) -> None:
     import sqlalchemy
     from nbgrader.api import Gradebook
 
-    from course.autograde import gradebook_message
+    from course.steps.autograde import gradebook_message
     from course.faults import GradebookUnavailable
     try:
         with Gradebook(url) as gradebook:
@@ -213,7 +213,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
         check_engine(root, engine)
 
     if scheduler:
-        from course.distributed import dask_workers
+        from course.pipeline.distributed import dask_workers
         backend = dask_workers(root, scheduler, engine=engine)
     else:
         workers = workers or os.cpu_count() or 1

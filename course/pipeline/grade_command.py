@@ -2,8 +2,8 @@
 
 1. collect: submitted/<student>/<assignment>/, and first, with --from-lms, the files
    downloaded from an LMS (by nbgrader zip_collect);
-2. autograde new or changed submissions in parallel, sandboxed (course/grading.py), on
-   local worker processes or, with --scheduler, on a Dask cluster (course/distributed.py);
+2. autograde new or changed submissions in parallel, sandboxed (course/pipeline/grading.py), on
+   local worker processes or, with --scheduler, on a Dask cluster (course/pipeline/distributed.py);
 3. feedback for every student; grades to grades/<assignment>.csv (a row per student);
 4. the report, reports/<assignment>/index.html (course/report.py).
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from course.export import NotebookColumnsExport
+from course.steps.export import NotebookColumnsExport
 from course.faults import GraderFault
-from course.grading import check_gradebook, grade_class
+from course.pipeline.grading import check_gradebook, grade_class
 from course.nbgrader_commands import nbgrader
-from course.sandbox import sandbox_available
+from course.steps.sandbox import sandbox_available
 from course.settings import db_url
 
 

@@ -1,5 +1,5 @@
 """Chapter: source/a2_nonlinearity/xor.ipynb — no line solves XOR; one ReLU layer does."""
-from course.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
+from course.authoring.cells import assignments_of, code, given, hidden_check, markdown, notebook, \
     solution, solution_values, tests
 from solutions.a2_nonlinearity import xor as ref
 

@@ -1,9 +1,9 @@
-"""Write source/<assignment>/<notebook>.ipynb from the chapters in course/notebooks/.
+"""Write source/<assignment>/<notebook>.ipynb from the chapters in course/authoring/notebooks/.
 
-    python -m course.build_source            # rewrite the source notebooks
-    python -m course.build_source --check    # exit 1 if any is out of date
+    python -m course.authoring.build_source            # rewrite the source notebooks
+    python -m course.authoring.build_source --check    # exit 1 if any is out of date
 
-Each chapter module course/notebooks/<assignment>/<notebook>.py has a build() that
+Each chapter module course/authoring/notebooks/<assignment>/<notebook>.py has a build() that
 returns the notebook. Source notebooks are stored without outputs.
 """
 import argparse
@@ -13,7 +13,7 @@ import sys
 
 import nbformat
 
-from course import notebooks
+from course.authoring import notebooks
 from course.settings import COURSE_ROOT
 
 
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
             path.write_text(text)
             print(f"wrote {path.relative_to(COURSE_ROOT)}")
     if args.check and stale:
-        print("out of date (run python -m course.build_source):",
+        print("out of date (run python -m course.authoring.build_source):",
               *(str(p.relative_to(COURSE_ROOT)) for p in stale), sep="\n  ")
         return 1
     return 0

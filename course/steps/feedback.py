@@ -4,7 +4,7 @@ nbgrader's feedback shows test cells as they were graded, hidden tests and full
 tracebacks included, which would give away the graders' inputs and code. This
 preprocessor removes the hidden-test region from each test cell's source and cuts
 each error down to its last line: the check's message, which is written for students.
-It also drops the markers by which the checks prove they ran (course/checks_ran.py).
+It also drops the markers by which the checks prove they ran (course/steps/checks_ran.py).
 """
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor

@@ -1,5 +1,5 @@
 """Chapter: source/a1_activations/prelu.ipynb — gradient checking and a learnable PReLU."""
-from course.cells import code, given, hidden_check, markdown, notebook, solution, tests
+from course.authoring.cells import code, given, hidden_check, markdown, notebook, solution, tests
 from solutions.a1_activations import prelu as ref
 
 GRADERS = "graders.a1_activations.prelu"

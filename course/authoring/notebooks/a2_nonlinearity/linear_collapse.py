@@ -1,5 +1,5 @@
 """Chapter: source/a2_nonlinearity/linear_collapse.ipynb — depth without activations."""
-from course.cells import code, given, hidden_check, mark_scheme, markdown, notebook, solution, \
+from course.authoring.cells import code, given, hidden_check, mark_scheme, markdown, notebook, solution, \
     task, tests, written_answer
 from graders.a2_nonlinearity import linear_collapse as rubric
 from solutions.a2_nonlinearity import linear_collapse as ref
