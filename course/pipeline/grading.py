@@ -22,12 +22,12 @@ from pathlib import Path
 import nbformat
 from traitlets.config.loader import PyFileConfigLoader
 
-from course.pipeline import worker
 from course.faults import GraderFault
-from course.steps.output_budget import CUT_NOTE
-from course.settings import ENGINES
+from course.pipeline import worker
 from course.pipeline.staging import stage_submission, submission_digest
 from course.pipeline.worker import Outcome
+from course.settings import ENGINES
+from course.steps.output_budget import CUT_NOTE
 
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
@@ -114,8 +114,8 @@ def check_engine(root: Path, engine: str) -> None:
     now with EngineUnavailable, instead of scoring every student 0."""
     import tempfile
 
-    from course.steps.fast_engine import ENGINE_STEPS, close_zygotes
     from course.faults import EngineUnavailable
+    from course.steps.fast_engine import ENGINE_STEPS, close_zygotes
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
@@ -145,8 +145,8 @@ def check_gradebook(url: str) -> None:
     import sqlalchemy
     from nbgrader.api import Gradebook
 
-    from course.steps.autograde import gradebook_message
     from course.faults import GradebookUnavailable
+    from course.steps.autograde import gradebook_message
     try:
         with Gradebook(url) as gradebook:
             gradebook.db.execute(sqlalchemy.text("UPDATE student SET id = id WHERE 1 = 0"))

@@ -72,7 +72,7 @@ class NotebookByNotebookAutograde(Autograde):
                                           resources["nbgrader"]["student"])
         os.makedirs(graded_folder, exist_ok=True)
         resources["metadata"] = ResourcesDict(name=resources["unique_key"], path=graded_folder)
-        self.exporter._preprocessors = []
+        self.exporter._preprocessors = []  # as nbgrader's _init_preprocessors does
         for preprocessor in [*self.sanitize_preprocessors, _as_read_back,
                              *self.autograde_preprocessors]:
             self.exporter.register_preprocessor(preprocessor)

@@ -30,3 +30,39 @@ def same_inputs(first, second):
     return len(first.inputs) == len(second.inputs) and all(
         len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
         for a, b in zip(first.inputs, second.inputs))
+
+
+# ---- shared by the grader test files ---------------------------------------------------
+@pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}",
+                name="grader_seed")
+def three_grader_seeds(request, monkeypatch):
+    """Each check draws its inputs from a fixed seed, so every run of a file sees the same
+    inputs; three seeds widen the inputs each answer is tried on. A test file that imports
+    it has the autouse fixture `grader_seed`: every test, three times."""
+    monkeypatch.setenv("GRADER_SEED", str(request.param))
+    return request.param
+
+
+class Record:
+    """The arrays a check handed to the student's code, and the reference's answers."""
+
+    def __init__(self):
+        self.inputs = []
+        self.expected = []
+
+    def add(self, inputs, expected):
+        self.inputs.append([np.array(a, dtype=float) for a in inputs])
+        self.expected.extend(np.ravel(e) for e in expected)
+
+    def numbers(self):
+        return np.concatenate([np.ravel(a) for call in self.inputs for a in call]
+                              + self.expected)
+
+
+
+
+def renderings(value):
+    """The ways a number could be printed in a message, at 3 significant digits or more."""
+    value = abs(float(value))
+    forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
+    return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}

@@ -15,20 +15,13 @@ from scipy import special, stats
 
 from graders.a1_activations import activations as checks
 from solutions.a1_activations import activations as ref
-from tests.graders.verdicts import PASSES, assert_verdict, failure_message
+from tests.graders.verdicts import PASSES, assert_verdict, failure_message, renderings
+from tests.graders.verdicts import three_grader_seeds  # noqa: F401 (autouse fixture grader_seed)
 
 NAMES = ["sigmoid", "sigmoid_derivative", "tanh_derivative", "relu", "relu_derivative",
          "leaky_relu", "leaky_relu_derivative", "softplus", "softmax", "gelu", "selu"]
 KINDS = ["values", "edge_cases"]
 LAMBDA, ALPHA = ref.SELU_LAMBDA, ref.SELU_ALPHA
-
-
-@pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
-def grader_seed(request, monkeypatch):
-    """Each check draws its inputs from a fixed seed, so every run of this file sees the
-    same inputs; three seeds widen the inputs each answer is tried on."""
-    monkeypatch.setenv("GRADER_SEED", str(request.param))
-    return request.param
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -497,13 +490,6 @@ class Spy:
 
 def off_by_1000(name):
     return lambda *args, **kwargs: getattr(ref, name)(*args, **kwargs) + 1000.0
-
-
-def renderings(value):
-    """The ways a number could be printed in a message, at 3 significant digits or more."""
-    value = abs(float(value))
-    forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
-    return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
 
 
 def hidden_numbers(name, spy):

@@ -16,19 +16,13 @@ import pytest
 from graders.a1_activations import prelu as checks
 from graders.compare import GradingError
 from solutions.a1_activations import prelu as ref
-from tests.graders.verdicts import PASSES, assert_verdict, failure_message, same_inputs
+from tests.graders.verdicts import (
+    PASSES, Record, assert_verdict, failure_message, renderings, same_inputs)
+from tests.graders.verdicts import three_grader_seeds  # noqa: F401 (autouse fixture grader_seed)
 
 GRADIENT_CHECKS = ["values", "eps"]
 LAYER_CHECKS = ["forward_scalar", "forward_channels", "backward_grad_z",
                 "grad_alpha_scalar", "grad_alpha_channels", "backward_numerically"]
-
-
-@pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
-def grader_seed(request, monkeypatch):
-    """Each check draws its inputs from a fixed seed, so every run of this file sees the
-    same inputs; three seeds widen the inputs each answer is tried on."""
-    monkeypatch.setenv("GRADER_SEED", str(request.param))
-    return request.param
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -478,22 +472,6 @@ def test_every_graded_part_has_three_wrong_answers():
 
 
 # ---- what a failure message reveals, and replaying it ---------------------------------
-class Record:
-    """The arrays a check handed to the student's code, and the reference's answers."""
-
-    def __init__(self):
-        self.inputs = []
-        self.expected = []
-
-    def add(self, inputs, expected):
-        self.inputs.append([np.array(a, dtype=float) for a in inputs])
-        self.expected.extend(np.ravel(e) for e in expected)
-
-    def numbers(self):
-        return np.concatenate([np.ravel(a) for call in self.inputs for a in call]
-                              + self.expected)
-
-
 def spy_gradient(record, offset):
     def answer(f, x, eps=1e-6):
         expected = ref.numerical_gradient(f, x, eps)
@@ -518,13 +496,6 @@ def spy_layer(record, offset):
             record.add([z, grad_output], [grad_z, grad_alpha])
             return grad_z + offset, grad_alpha + offset
     return Layer
-
-
-def renderings(value):
-    """The ways a number could be printed in a message, at 3 significant digits or more."""
-    value = abs(float(value))
-    forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
-    return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
 
 
 SPIED = [pytest.param(gradient_check("values"), spy_gradient, id="numerical_gradient")]

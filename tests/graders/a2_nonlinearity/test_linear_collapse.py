@@ -14,18 +14,12 @@ import pytest
 
 from graders.a2_nonlinearity import linear_collapse as checks
 from solutions.a2_nonlinearity import linear_collapse as ref
-from tests.graders.verdicts import PASSES, assert_verdict, failure_message, same_inputs
+from tests.graders.verdicts import (
+    PASSES, Record, assert_verdict, failure_message, renderings, same_inputs)
+from tests.graders.verdicts import three_grader_seeds  # noqa: F401 (autouse fixture grader_seed)
 
 LINEAR_CHECKS = ["weights", "bias"]
 STACK_CHECKS = ["values", "one_layer", "ten_layers"]
-
-
-@pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
-def grader_seed(request, monkeypatch):
-    """Each check draws its inputs from a fixed seed, so every run of this file sees the
-    same inputs; three seeds widen the inputs each answer is tried on."""
-    monkeypatch.setenv("GRADER_SEED", str(request.param))
-    return request.param
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -402,22 +396,6 @@ def test_the_proof_rubric_adds_up_to_the_written_answers_points():
 
 
 # ---- what a failure message reveals, and replaying it ---------------------------------
-class Record:
-    """The arrays a check handed to the student's code, and the reference's answers."""
-
-    def __init__(self):
-        self.inputs = []
-        self.expected = []
-
-    def add(self, inputs, expected):
-        self.inputs.append([np.array(a, dtype=float) for a in inputs])
-        self.expected.extend(np.ravel(e) for e in expected)
-
-    def numbers(self):
-        return np.concatenate([np.ravel(a) for call in self.inputs for a in call]
-                              + self.expected)
-
-
 def spy_linear(record, offset):
     def answer(W1, b1, W2, b2):
         W, b = ref.collapse_linear(W1, b1, W2, b2)
@@ -441,13 +419,6 @@ def spy_zeros(spy):
         answer = spy(record, 0.0)
         return lambda *args: tuple(np.zeros_like(part) for part in answer(*args))
     return make
-
-
-def renderings(value):
-    """The ways a number could be printed in a message, at 3 significant digits or more."""
-    value = abs(float(value))
-    forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
-    return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
 
 
 SPIED = [pytest.param(linear_check(kind), spy_linear, id=f"collapse_linear-{kind}")

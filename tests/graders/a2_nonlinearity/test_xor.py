@@ -16,17 +16,10 @@ from scipy import linalg
 from graders.a2_nonlinearity import xor as checks
 from graders.compare import GradingError
 from solutions.a2_nonlinearity import xor as ref
-from tests.graders.verdicts import PASSES, failure_message, same_inputs
+from tests.graders.verdicts import PASSES, Record, failure_message, renderings, same_inputs
+from tests.graders.verdicts import three_grader_seeds  # noqa: F401 (autouse fixture grader_seed)
 
 WEIGHT_CHECKS = ["shapes", "outputs"]
-
-
-@pytest.fixture(autouse=True, params=[7, 2024, 31337], ids=lambda seed: f"seed{seed}")
-def grader_seed(request, monkeypatch):
-    """Each check draws its inputs from a fixed seed, so every run of this file sees the
-    same inputs; three seeds widen the inputs each answer is tried on."""
-    monkeypatch.setenv("GRADER_SEED", str(request.param))
-    return request.param
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -332,22 +325,6 @@ def test_weight_checks_leave_the_students_variables_alone():
 
 
 # ---- what a failure message reveals, and replaying it ---------------------------------
-class Record:
-    """The arrays a check handed to the student's code, and the reference's answers."""
-
-    def __init__(self):
-        self.inputs = []
-        self.expected = []
-
-    def add(self, inputs, expected):
-        self.inputs.append([np.array(a, dtype=float) for a in inputs])
-        self.expected.extend(np.ravel(e) for e in expected)
-
-    def numbers(self):
-        return np.concatenate([np.ravel(a) for call in self.inputs for a in call]
-                              + self.expected)
-
-
 def spy_fit(record, offset):
     def answer(X, y):
         w, c = ref.fit_affine(X, y)
@@ -362,13 +339,6 @@ def spy_count(record, offset):
         record.add([X, y, w, c], [count])
         return count + offset
     return answer
-
-
-def renderings(value):
-    """The ways a number could be printed in a message, at 3 significant digits or more."""
-    value = abs(float(value))
-    forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
-    return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
 
 
 SPIED = [pytest.param(checks.check_fit_affine_values, spy_fit, id="fit_affine"),
