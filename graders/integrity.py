@@ -19,7 +19,6 @@ What no in-kernel defence can stop (a student who reads these internals and rewr
 them) is described in README.md: only running the graders in another process would.
 """
 import contextlib
-import operator
 import os
 import sys
 import types
@@ -59,21 +58,11 @@ WATCHED_NAMES = {
 def take_snapshot():
     """Record every function and class of the watched modules, as they are now."""
     import numpy.testing  # noqa: F401 (loaded lazily otherwise, and then not watched)
-    snapshot = []
-    for name, module in _watched_modules().items():
-        recorded = {attr: value for attr, value in vars(module).items()
-                    if callable(value) and not attr.startswith("__")
-                    and attr in WATCHED_NAMES.get(name, (attr,))}
-        names = tuple(recorded)
-        # one C-level lookup of all names at each check (checks run hundreds of times)
-        lookup = _itemgetter(*names) if len(names) > 1 else (lambda d, n=names: tuple(
-            d[k] for k in n))
-        snapshot.append((name, module, names, lookup, tuple(recorded.values())))
-    _state["snapshot"] = snapshot
-
-
-# bound now, before any student code: a notebook that rebinds them cannot blind the check
-_itemgetter, _is, _all, _map = operator.itemgetter, operator.is_, all, map
+    _state["snapshot"] = {
+        name: {attr: value for attr, value in vars(module).items()
+               if callable(value) and not attr.startswith("__")
+               and attr in WATCHED_NAMES.get(name, (attr,))}
+        for name, module in _watched_modules().items()}
 
 
 def replaced_tools() -> list:
@@ -82,18 +71,15 @@ def replaced_tools() -> list:
     if snapshot is None:
         return []
     changed = []
-    for module_name, module, names, lookup, values in snapshot:
-        if sys.modules.get(module_name) is not module:
+    for module_name, attributes in snapshot.items():
+        module = sys.modules.get(module_name)
+        if module is None:
             changed.append(module_name)
             continue
         current = vars(module)
-        try:
-            if _all(_map(_is, lookup(current), values)):
-                continue
-        except KeyError:  # a watched name was deleted
-            pass
-        changed += [f"{module_name}.{attr}" for attr, value in zip(names, values)
-                    if current.get(attr) is not value]
+        for attr, value in attributes.items():
+            if current.get(attr) is not value:
+                changed.append(f"{module_name}.{attr}")
     return changed
 
 
