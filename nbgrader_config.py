@@ -85,6 +85,13 @@ c.OverwriteCells.add_missing_cells = True
 # `nbgrader export` writes what an LMS imports: a row per student, a column per notebook.
 c.ExportApp.plugin_class = "course.steps.export.NotebookColumnsExport"
 
+# The class report (course/report/, reports/<assignment>/index.html), not an nbgrader
+# setting: pairs of students whose answer code in a notebook is at least this similar
+# (0 to 1) are flagged. Short notebooks give students who worked alone a high overlap too
+# (up to 0.84 on prelu.ipynb in the generated class of benchmarks/report_speed.py), so the
+# default is high; see course/settings.py for the item-analysis thresholds.
+c.ClassReport.similarity_threshold = 0.9
+
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message;
 # drop the rubrics (mark schemes) that the instructor reads in the formgrader.
 c.GenerateFeedback.preprocessors = [

@@ -1,7 +1,7 @@
 """The course's command line: `python -m course <verb>` (see README.md).
 
     grade <assignment>    grade the class: autograde in parallel, feedback, grades CSV, report
-    report <assignment>   rebuild the report from the gradebook and the last grading records
+    report <assignment>   rebuild the class report (reports/<assignment>/index.html)
     demo                  the whole instructor cycle on the sample class
     build-source          rebuild source/ notebooks from course/authoring/notebooks/
 """

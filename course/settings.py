@@ -2,6 +2,9 @@
 import os
 from pathlib import Path
 
+from traitlets import Float, Integer
+from traitlets.config import Configurable
+
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
 # The gradebook's database URL, if set, replaces the SQLite file in the course root
@@ -23,10 +26,7 @@ def default_db_url(root: Path) -> str:
 def db_url(root: Path = COURSE_ROOT) -> str:
     """The gradebook URL nbgrader uses for the course in `root`: what its
     nbgrader_config.py sets (itself following COURSE_DB_URL), loaded as nbgrader loads it."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    url = config.CourseDirectory.get("db_url")
+    url = _course_config(root).CourseDirectory.get("db_url")
     return str(url) if url else os.environ.get(DB_URL_VARIABLE) or default_db_url(root)
 
 # How long one cell may run at grading time. The limit counts CPU seconds of the cell's
@@ -35,3 +35,31 @@ def db_url(root: Path = COURSE_ROOT) -> str:
 # Every graded experiment is sized so that the reference takes at most a fifth of it.
 CELL_CPU_SECONDS = 15
 CELL_WALL_SECONDS = 4 * CELL_CPU_SECONDS
+
+
+def _course_config(root: Path):
+    """The course's nbgrader_config.py, loaded as nbgrader loads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+class ClassReport(Configurable):
+    """The class report's thresholds (course/report/), set in nbgrader_config.py like
+    nbgrader's own: c.ClassReport.similarity_threshold = 0.9."""
+    similarity_threshold = Float(
+        0.9, help="flag pairs of students whose answer cells of a notebook share at least "
+                  "this share of their code (0 to 1)").tag(config=True)
+    similarity_min_fingerprints = Integer(
+        40, help="a notebook with less own code than this many fingerprints (about 4 "
+                 "characters of code each) counts as this much when comparing, so one "
+                 "short shared line is not a copy").tag(config=True)
+    hard_below = Float(
+        0.1, help="flag a check whose mean share of points is below this").tag(config=True)
+    discrimination_below = Float(
+        0.15, help="flag a check whose correlation with the rest of the total is below "
+                   "this").tag(config=True)
+
+
+def report_settings(root: Path = COURSE_ROOT) -> ClassReport:
+    return ClassReport(config=_course_config(root))

@@ -15,8 +15,9 @@ from course.settings import COURSE_ROOT
 
 # What a course copy needs; generated folders and the repository's own state stay out.
 NOT_COPIED = shutil.ignore_patterns(".venv", ".git", "submitted", "autograded", "feedback",
-                                    "feedback_cache", "gradebook.db", "grades.csv",
-                                    "__pycache__", ".pytest_cache", "tests")
+                                    "feedback_cache", "gradebook.db", "grades.csv", "grades",
+                                    ".grading", "reports", "__pycache__", ".pytest_cache",
+                                    "tests")
 
 
 def copy_course(destination: Path) -> Path:

@@ -46,6 +46,11 @@ class GradingError(AssertionError):
     """A check failed; the message is meant for the student."""
 
 
+class KnownMistake(GradingError):
+    """A check failed with a mistake it names: the class report counts these by hint,
+    reading the error's name (the student reads `KnownMistake: <what> is wrong: <hint>`)."""
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A wrong answer students really write: `wrong` computes it, `hint` explains it.
@@ -72,8 +77,8 @@ class Grading:
         self.seed = int(replay) if replay else secrets.randbelow(2**32)
         self.rng = np.random.default_rng(self.seed)
 
-    def fail(self, message: str) -> GradingError:
-        return GradingError(f"{message} (grader seed {self.seed})")
+    def fail(self, message: str, error: type[GradingError] = GradingError) -> GradingError:
+        return error(f"{message} (grader seed {self.seed})")
 
     def random_inputs(self, scale: float = 3.0) -> list[Any]:
         """Inputs of every shape the contract allows: 3-D, 2-D and 1-D arrays, a 0-d
@@ -108,8 +113,8 @@ class Grading:
                             "input.")
 
 
-def _default_fail(message: str) -> GradingError:
-    return GradingError(message)
+def _default_fail(message: str, error: type[GradingError] = GradingError) -> GradingError:
+    return error(message)
 
 
 LIBRARY_PREFIXES = tuple({sys.prefix, sys.base_prefix, os.path.dirname(np.__file__)})
@@ -160,7 +165,7 @@ def _warnings_cannot_be_silenced():
 
 
 def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
-                 fail: Callable[[str], GradingError] = _default_fail, **kwargs) -> Any:
+                 fail: Callable[..., GradingError] = _default_fail, **kwargs) -> Any:
     """Call student code with warnings recorded and its output swallowed.
 
     Overflow, division and invalid-value warnings are switched on, and the student's
@@ -205,7 +210,7 @@ def _describe_shape(value) -> str:
 def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                    mistakes: Sequence[Mistake] = (), scalar_ok: bool = False,
                    rtol: float = RTOL, atol: float = ATOL,
-                   fail: Callable[[str], GradingError] = _default_fail) -> None:
+                   fail: Callable[..., GradingError] = _default_fail) -> None:
     """Fail unless `actual` equals `expected` as the contract defines it.
 
     `inputs` are the arguments the answer was computed from: known `mistakes` are
@@ -240,7 +245,7 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                 continue
         if wrong.shape == actual_array.shape and _close(actual_array, wrong, rtol=1e-7,
                                                         atol=1e-10):
-            raise fail(f"{what} is wrong: {mistake.hint}")
+            raise fail(f"{what} is wrong: {mistake.hint}", KnownMistake)
     wrong_entries = ~np.isclose(actual_array, expected, rtol=rtol, atol=atol)
     raise fail(f"{what} is wrong on {int(wrong_entries.sum())} of {wrong_entries.size} "
                "entries. Compare your formula with the one in the notebook.")

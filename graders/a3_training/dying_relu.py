@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from graders.compare import Grading, Mistake
+from graders.compare import Grading, KnownMistake, Mistake
 from solutions.a3_training import dying_relu as ref
 
 TRIALS, REQUIRED = 5, 4  # the fix must work on at least REQUIRED of TRIALS draws
@@ -178,7 +178,7 @@ def check_fixed_config(fixed_config):
         return
     for mistake in CONFIG_MISTAKES:
         if mistake.wrong(config) == config:
-            raise grading.fail(f"this does not fix the network: {mistake.hint}")
+            raise grading.fail(f"this does not fix the network: {mistake.hint}", KnownMistake)
     dead, accuracy = failed[0]
     raise grading.fail(
         f"with your configuration, the network fell short on {len(failed)} of {TRIALS} "

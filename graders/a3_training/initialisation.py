@@ -26,7 +26,7 @@ So a correct notebook loses a point by chance with probability below 1e-7.
 """
 import numpy as np
 
-from graders.compare import Grading, Mistake
+from graders.compare import Grading, KnownMistake, Mistake
 from solutions.a3_training import initialisation as ref
 
 TEST_LEVEL = 1e-8  # the chance that one statistical test fails a correct answer
@@ -126,7 +126,7 @@ def _test_variance(grading, weights, fan_in, fan_out, label):
         return
     for mistake in VARIANCE_MISTAKES:
         if _variance_fits(weights, mistake.wrong(fan_in, fan_out)):
-            raise grading.fail(f"he_init is wrong: {mistake.hint}")
+            raise grading.fail(f"he_init is wrong: {mistake.hint}", KnownMistake)
     ratio = np.mean(weights ** 2) / (2 / fan_in)
     raise grading.fail(
         f"he_init's entries (on a {label} matrix) have {ratio:.2g} times the variance "

@@ -362,14 +362,18 @@ def test_grades_csv_and_report_agree_with_the_gradebook(hostile_class):
             assert float(rows[student][f"{ASSIGNMENT}/{notebook}"]) == expected
     report = root / "reports" / ASSIGNMENT
     assert (report / "index.html").exists()
-    for figure in ("scores", "failed_checks", "submissions"):
+    for figure in ("scores", "items", "similarity", "submissions"):
         assert (report / f"{figure}.png").stat().st_size > 0
-    with open(report / "failed_checks.csv", newline="") as file:
-        failing = {row["check"]: int(row["students failing"]) for row in csv.DictReader(file)}
-    expected_failing = sum(
-        1 for student in cases
-        if cell_scores(root, student, "activations")["test_sigmoid_values"][0] == 0)
-    assert failing["activations: test_sigmoid_values"] == expected_failing
+    with open(report / "scores.csv", newline="") as file:
+        graded = {row["student"] for row in csv.DictReader(file)}
+    assert graded and graded <= set(cases)
+    with open(report / "items.csv", newline="") as file:
+        items = {row["check"]: row for row in csv.DictReader(file) if row["notebook"] == "activations"}
+    earned = [score / max_score for score, max_score in (
+        cell_scores(root, student, "activations")["test_sigmoid_values"] for student in graded)]
+    assert int(items["test_sigmoid_values"]["students"]) == len(graded)
+    assert float(items["test_sigmoid_values"]["difficulty"]) == pytest.approx(
+        sum(earned) / len(earned), abs=0.005)
     with open(report / "submissions.csv", newline="") as file:
         assert {row["student"] for row in csv.DictReader(file)} == set(cases)
 
