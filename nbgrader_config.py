@@ -88,8 +88,8 @@ c.ExportApp.plugin_class = "course.steps.export.NotebookColumnsExport"
 # The class report (course/report/, reports/<assignment>/index.html), not an nbgrader
 # setting: pairs of students whose answer code in a notebook is at least this similar
 # (0 to 1) are flagged. Short notebooks give students who worked alone a high overlap too
-# (up to 0.84 on prelu.ipynb in the generated class of benchmarks/report_speed.py), so the
-# default is high; see course/settings.py for the item-analysis thresholds.
+# (up to 0.76 on prelu.ipynb in the generated class of 60 of tests/e2e/test_report.py), so
+# the default is high; course/settings.py has the other thresholds of the report.
 c.ClassReport.similarity_threshold = 0.9
 
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message;

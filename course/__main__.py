@@ -2,6 +2,7 @@
 
     grade <assignment>    grade the class: autograde in parallel, feedback, grades CSV, report
     report <assignment>   rebuild the class report (reports/<assignment>/index.html)
+    check NOTEBOOK...     run the hidden graders on notebooks as a pytest session
     demo                  the whole instructor cycle on the sample class
     build-source          rebuild source/ notebooks from course/authoring/notebooks/
 """
@@ -31,8 +32,14 @@ def main(argv=None) -> int:
                             "parent (the default), or 'kernel', a Jupyter kernel each")
     report = verbs.add_parser("report", help="rebuild the class report")
     report.add_argument("assignment")
+    verbs.add_parser("check", help="run the hidden graders on notebooks as a pytest session: "
+                                   "check NOTEBOOK... [pytest options such as -k, -x, --junitxml]")
     verbs.add_parser("demo", help="the whole instructor cycle on the sample class")
     verbs.add_parser("build-source", help="rebuild source/ from course/authoring/notebooks/")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:  # everything after it is pytest's, options included
+        from course.check import main as check_main
+        return check_main(argv[1:])
     args = parser.parse_args(argv)
 
     from course.pipeline.deferred_imports import defer_imports

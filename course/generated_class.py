@@ -210,6 +210,12 @@ HABITS = [
     lambda body: re.sub(r"float\((\w+)\.sum\(\)\)", r"\1.sum().item()", body),
     lambda body: re.sub(r"\b(\w+) <= 0\b", r"~(\1 > 0)", body),
     lambda body: re.sub(r"^( *)return (\w+), (.+)$", r"\1return (\2, \3)", body, flags=re.M),
+    lambda body: re.sub(r"^( *)return (\w+), (?!\()(.+)$", r"\1grad_alpha = \3\n\1return \2, grad_alpha",
+                        body, flags=re.M) if "grad_output" in body else body,
+    lambda body: re.sub(r"^( *)(\w+) = np\.asarray\(\2, dtype=float\)$",
+                        r"\1\2 = np.asarray(\2)\n\1\2 = \2.astype(float)", body, flags=re.M),
+    lambda body: body.replace("np.ndindex(x.shape)", "np.ndindex(*x.shape)"),
+    lambda body: body.replace("if np.ndim(self.alpha) == 0:", "if not np.ndim(self.alpha):"),
 ]
 
 

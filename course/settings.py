@@ -51,9 +51,9 @@ class ClassReport(Configurable):
         0.9, help="flag pairs of students whose answer cells of a notebook share at least "
                   "this share of their code (0 to 1)").tag(config=True)
     similarity_min_fingerprints = Integer(
-        40, help="a notebook with less own code than this many fingerprints (about 4 "
-                 "characters of code each) counts as this much when comparing, so one "
-                 "short shared line is not a copy").tag(config=True)
+        60, help="a notebook with less own code than this many fingerprints counts as this "
+                 "much when comparing, so two students who wrote the same single answer "
+                 "cell (40 to 50 fingerprints in a1) are not a pair").tag(config=True)
     hard_below = Float(
         0.1, help="flag a check whose mean share of points is below this").tag(config=True)
     discrimination_below = Float(

@@ -14,6 +14,9 @@ import numpy as np
 
 from course.report.gather import Check, ClassData
 
+# Below this many students a correlation says little: no check is flagged for it.
+FEWEST_FOR_DISCRIMINATION = 10
+
 
 @dataclass(frozen=True)
 class Item:
@@ -38,7 +41,8 @@ def analyse_items(data: ClassData, hard_below: float, discrimination_below: floa
         discrimination = _correlation(fraction, rest)
         items.append(Item(check, len(students), difficulty, discrimination,
                           _upper_lower(fraction, rest),
-                          _flag(difficulty, discrimination, hard_below, discrimination_below)))
+                          _flag(difficulty, discrimination, hard_below, discrimination_below,
+                                len(students))))
     return items
 
 
@@ -56,15 +60,16 @@ def _upper_lower(fraction: np.ndarray, rest: np.ndarray) -> float | None:
     return float(fraction[order[-group:]].mean() - fraction[order[:group]].mean())
 
 
-def _flag(difficulty, discrimination, hard_below, discrimination_below) -> str:
+def _flag(difficulty, discrimination, hard_below, discrimination_below, students) -> str:
     if difficulty == 0:
         return "nobody earns its points: is the check broken?"
     if difficulty < hard_below:
         return (f"almost nobody earns its points ({difficulty:.0%}): a broken check, or "
                 "a skill the class was not taught?")
-    if discrimination is None:
+    if difficulty == 1:
         return "everyone earns its points: it gives them away"
-    if discrimination < discrimination_below:
+    if discrimination is not None and discrimination < discrimination_below \
+            and students >= FEWEST_FOR_DISCRIMINATION:
         return (f"does not discriminate (r = {discrimination:.2f}): strong and weak "
                 "students do about as well on it")
     return ""

