@@ -11,7 +11,6 @@ the seconds and the report's share of the grading time, both measured in this ru
 """
 import argparse
 import csv
-import itertools
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course.generated_class import ASSIGNMENT, make_generated_course  # noqa: E402
 from course.pipeline import grade_command  # noqa: E402
 from course.report import build_report  # noqa: E402
+from course.settings import report_settings  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
 
 
@@ -59,10 +59,12 @@ def main() -> None:
               f"{' copied from '.join(reversed(generated.copied))}")
         ranks = [i for i, p in enumerate(pairs)
                  if {p["student_a"], p["student_b"]} == set(generated.copied)]
-        others = (float(p["similarity"]) for p in pairs
-                  if {p["student_a"], p["student_b"]} != set(generated.copied))
+        others = [float(p["similarity"]) for p in pairs
+                  if {p["student_a"], p["student_b"]} != set(generated.copied)]
+        threshold = report_settings(root).similarity_threshold
         print(f"the copied pair ranks {[r + 1 for r in ranks]}; the most similar independent "
-              f"pair: {max(itertools.chain(others, [0.0])):.2f}")
+              f"pair: {max(others, default=0.0):.2f}; independent pairs at or above the "
+              f"threshold ({threshold}): {sum(o >= threshold for o in others)}")
 
 
 if __name__ == "__main__":

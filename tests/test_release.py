@@ -15,6 +15,8 @@ SECRETS = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN
 
 def test_source_notebooks_are_built_from_the_chapters():
     """Is every source notebook what course/authoring/notebooks/ builds, solutions included?"""
+    built = {(assignment, name) for assignment, name, _ in build_source.chapters()}
+    assert built == {(p.parent.name, p.stem) for p in SOURCE}  # a chapter for each, no more
     assert build_source.main(["--check"]) == 0
 
 

@@ -20,10 +20,11 @@ from course.settings import COURSE_ROOT
 def chapters():
     """(assignment, notebook name, chapter module) for every chapter, in order."""
     found = []
-    for module in pkgutil.walk_packages(notebooks.__path__, notebooks.__name__ + "."):
-        parts = module.name.split(".")
-        if len(parts) == 4 and not module.ispkg:
-            found.append((parts[2], parts[3], importlib.import_module(module.name)))
+    prefix = notebooks.__name__ + "."
+    for module in pkgutil.walk_packages(notebooks.__path__, prefix):
+        parts = module.name[len(prefix):].split(".")  # <assignment>.<notebook>
+        if len(parts) == 2 and not module.ispkg:
+            found.append((parts[0], parts[1], importlib.import_module(module.name)))
     return sorted(found, key=lambda item: item[:2])
 
 

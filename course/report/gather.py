@@ -83,7 +83,6 @@ def gather(root: Path, assignment: str) -> ClassData:
                            cell_type == "code" and (notebook, name) not in answer_cells)
                      for notebook, name, max_score, cell_type in cells),
                     key=lambda c: (notebooks.index(c.notebook), c.name))
-    order = {(c.notebook, c.name): i for i, c in enumerate(checks)}
     cell_scores = defaultdict(dict)
     scores = {notebook: defaultdict(float) for notebook in notebooks}
     not_graded, awaiting_manual = defaultdict(set), defaultdict(set)
@@ -100,7 +99,7 @@ def gather(root: Path, assignment: str) -> ClassData:
     data = ClassData(
         assignment=assignment, notebooks=notebooks,
         maxima={n: sum(c.max_score for c in checks if c.notebook == n) for n in notebooks},
-        checks=sorted(checks, key=lambda c: order[(c.notebook, c.name)]),
+        checks=checks,
         students=students,
         scores={n: {s: v for s, v in per.items() if s in students} for n, per in scores.items()},
         cell_scores={key: {s: v for s, v in per.items() if s in students}
@@ -111,7 +110,7 @@ def gather(root: Path, assignment: str) -> ClassData:
         results=sorted(load_results(root, assignment).values(), key=lambda r: r.student))
     for notebook in notebooks:
         release = _read(root / "release" / assignment / f"{notebook}.ipynb")
-        data.starter[notebook] = _answer_code(release or {})
+        data.starter[notebook] = _answer_code(release) if release else ""
     for student in sorted(submitted):
         for notebook in notebooks:
             graded = _read(root / "autograded" / student / assignment / f"{notebook}.ipynb")
@@ -146,17 +145,17 @@ def _nbgrader(cell) -> dict:
 
 def _answer_code(notebook: dict) -> str:
     """The code of the notebook's answer cells, in order, one blank line apart."""
-    return "\n\n".join(_source(cell) for cell in notebook["cells"]
-                       if cell.get("cell_type") == "code" and _nbgrader(cell).get("solution"))
+    return "\n\n".join(_source(cell) for cell in notebook["cells"] if isinstance(cell, dict)
+                       and cell.get("cell_type") == "code" and _nbgrader(cell).get("solution"))
 
 
 def _failures(notebook: dict, name: str, student: str, automatic: set) -> list[Failure]:
     found = []
     for cell in notebook["cells"]:
         check = _nbgrader(cell).get("grade_id")
-        if (name, check) not in automatic:
+        if (name, check) not in automatic or not isinstance(cell.get("outputs"), list):
             continue
-        for output in cell.get("outputs") or []:
+        for output in cell["outputs"]:
             if isinstance(output, dict) and output.get("output_type") == "error":
                 found.append(Failure(name, check, student, str(output.get("ename", "")),
                                      str(output.get("evalue", ""))))

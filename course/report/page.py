@@ -63,10 +63,10 @@ def table(header, rows, classes=None, stacked=False) -> str:
         text = value.html if isinstance(value, Markup) else escape(value)
         return f"<td data-label='{escape(label)}'>{text}</td>"
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        f"<tr{f' class={chr(39)}{classes[i]}{chr(39)}' if classes and classes[i] else ''}>"
-        + "".join(cell(v, h) for v, h in zip(row, header)) + "</tr>"
-        for i, row in enumerate(rows))
+    body = ""
+    for number, row in enumerate(rows):
+        css = f" class='{classes[number]}'" if classes and classes[number] else ""
+        body += f"<tr{css}>" + "".join(cell(v, h) for v, h in zip(row, header)) + "</tr>"
     kind = " class='stacked'" if stacked else ""
     return f"<div class='scroll'><table{kind}><tr>{head}</tr>{body}</table></div>"
 

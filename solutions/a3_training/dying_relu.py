@@ -29,7 +29,7 @@ def dead_neuron_fraction(Z):
     return float(np.mean(dead))
 
 
-def leaky_relu(leak):
+def hidden_activation(leak):
     """The hidden activation of slope `leak` for z <= 0 (leak 0 is ReLU), and its backward."""
     def hidden(z):
         return np.where(z > 0, z, leak * z)
@@ -49,7 +49,7 @@ def train_network(config, rng, epochs=EPOCHS):
     X, y = make_moons(N_SAMPLES, NOISE, rng)
     layers = init_layers((2, *HIDDEN_SIZES, 1), config["weight_gain"], rng,
                          bias=config["initial_bias"])
-    hidden, hidden_backward = leaky_relu(config["leak"])
+    hidden, hidden_backward = hidden_activation(config["leak"])
     losses = []
     Z_start = None
     for _ in range(epochs):
@@ -70,7 +70,7 @@ def train_network(config, rng, epochs=EPOCHS):
 def held_out_accuracy(config, result, rng, n_samples=1000):
     """Accuracy of a trained network on fresh two moons drawn with rng."""
     X_test, y_test = make_moons(n_samples, NOISE, rng)
-    hidden, _ = leaky_relu(config["leak"])
+    hidden, _ = hidden_activation(config["leak"])
     logits, _ = forward(result["layers"], X_test, hidden)
     return accuracy(logits, y_test)
 

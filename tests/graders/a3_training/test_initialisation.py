@@ -8,6 +8,7 @@ concerns, with a message that names it, and pass the others.
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.stats import truncnorm
 
 from graders.a3_training import initialisation as checks
 from graders.compare import GradingError
@@ -92,6 +93,11 @@ WRONG = [
         0, np.sqrt(2 / fan_out), (fan_out, fan_in)), {"statistics": "uses fan_out"}),
     ("lecun", ref.lecun_init, {"statistics": "LeCun's", "deep_network": "shrank"}),
     ("glorot", ref.glorot_init, {"statistics": "Glorot's", "deep_network": "shrank"}),
+    # redrawn outside ±2 standard deviations, as tf.random.truncated_normal does; its
+    # variance can equal Glorot's, which it must not be called
+    ("truncated-normal", lambda fan_in, fan_out, rng: truncnorm.rvs(
+        -2, 2, scale=std(fan_in), size=(fan_out, fan_in), random_state=rng),
+     {"statistics": "cut off", "deep_network": "shrank"}),
     ("variance-as-scale", lambda fan_in, fan_out, rng: rng.normal(
         0, 2 / fan_in, (fan_out, fan_in)),
      {"statistics": "that is the variance", "deep_network": "shrank"}),

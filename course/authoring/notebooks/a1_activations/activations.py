@@ -117,9 +117,11 @@ def build():
             $$\\sigma'(z) = \\frac{e^{-z}}{(1+e^{-z})^2} = \\sigma(z)\\,\\bigl(1 - \\sigma(z)\\bigr).$$
 
             The right-hand side is in terms of σ(z), not z: a common slip is to write
-            `s * (1 - z)`. The largest slope is σ′(0) = 1/4, so each sigmoid layer
-            shrinks a backpropagated gradient by at least a factor of 4, and by far more
-            where it saturates:
+            `s * (1 - z)`. The largest slope is σ′(0) = 1/4: backpropagation multiplies
+            the gradient reaching each sigmoid unit by σ′(z), so by at most 1/4, and by far
+            less where the unit saturates. (The weights of the next layer are a separate
+            factor: the gradient of a whole layer can still grow if they are large.)
+            The slope at a few inputs:
         """),
         code("""
             def naive_sigmoid_slope(z):

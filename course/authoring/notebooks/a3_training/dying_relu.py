@@ -109,7 +109,7 @@ def build():
                                  network.binary_cross_entropy, network.accuracy)),
         given("training", "\n\n\n".join([
             assignments_of(ref, SETTINGS),
-            sources(ref.leaky_relu, ref.train_network, ref.held_out_accuracy)])),
+            sources(ref.hidden_activation, ref.train_network, ref.held_out_accuracy)])),
         markdown("""
             `DYING_CONFIG` starts every hidden bias at −4: with He's weights, w·x + b is
             then below 0 for every sample in almost every unit of the first layer, and
@@ -140,7 +140,7 @@ def build():
             X, y = make_moons(N_SAMPLES, 0.2, rng)
             layers = init_layers((2, *HIDDEN_SIZES, 1), DYING_CONFIG["weight_gain"], rng,
                                  bias=DYING_CONFIG["initial_bias"])
-            hidden, hidden_backward = leaky_relu(DYING_CONFIG["leak"])
+            hidden, hidden_backward = hidden_activation(DYING_CONFIG["leak"])
             logits, cache = forward(layers, X, hidden)
             grads = backward(layers, cache, (sigmoid(logits) - y) / len(y), hidden_backward)
             for index, (dW, db) in enumerate(grads, start=1):
