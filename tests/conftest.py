@@ -49,3 +49,23 @@ def graded_course(tmp_path_factory) -> GradedCourse:
         nbgrader(root, "generate_feedback", assignment)
     nbgrader(root, "export", "--to", str(root / "grades.csv"))
     return GradedCourse(root)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Debian's headless Chromium with a fresh profile, driven by Playwright, for every test
+    of the session that needs one (the JupyterLab journeys, the report's page): a second
+    sync Playwright cannot start in the same thread while the first runs."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, VIEWPORT
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"), executable_path=CHROMIUM,
+            headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT,
+            chromium_sandbox=False)
+        context.set_default_timeout(30_000)
+        try:
+            yield context
+        finally:
+            context.close()

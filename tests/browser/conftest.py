@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser.lab import Screenshots
 from tests.conftest import copy_course
@@ -186,21 +185,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in item.path.parents:
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """Debian's headless Chromium with a fresh profile, driven by Playwright."""
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            tmp_path_factory.mktemp("chromium-profile"), executable_path=CHROMIUM,
-            headless=True, args=CHROMIUM_FLAGS, viewport=VIEWPORT,
-            chromium_sandbox=False)
-        context.set_default_timeout(30_000)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 @pytest.hookimpl(wrapper=True)

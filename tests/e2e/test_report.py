@@ -112,7 +112,8 @@ def test_the_page_reads_well_in_chromium_offline(reported, width, report_browser
     the window, in a desktop window and a phone-width one; screenshots are kept."""
     _, _, folder = reported
     from tests.browser.conftest import OUTPUT
-    page = report_browser.new_page(viewport={"width": width, "height": 900})
+    page = report_browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
     requested = []
     page.on("request", lambda r: requested.append(r.url))
     page.goto((folder / "index.html").as_uri())
@@ -129,16 +130,10 @@ def test_the_page_reads_well_in_chromium_offline(reported, width, report_browser
     page.close()
 
 
-@pytest.fixture(scope="module")
-def report_browser(tmp_path_factory):
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+@pytest.fixture
+def report_browser(request):
+    """The session's Chromium (tests/conftest.py), or a skip saying what to install."""
+    from tests.browser.conftest import CHROMIUM
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_FLAGS, chromium_sandbox=False)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return request.getfixturevalue("browser")
