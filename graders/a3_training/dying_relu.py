@@ -18,6 +18,7 @@
   it far smaller. The dying configuration fails on every draw.
 """
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -156,13 +157,41 @@ def _valid_config(grading, config):
     return {key: float(config[key]) for key in keys}
 
 
-def _outcome(config, seed):
-    """(dead fraction after training, test accuracy) of one fresh draw."""
+@dataclass(frozen=True)
+class Outcome:
+    """One fresh draw of the network trained with a configuration."""
+    dead_at_start: float  # fraction of hidden units dead before training
+    dead: float           # ... and after it
+    accuracy: float       # on fresh test data
+    loss: float           # the last epoch's training loss
+
+
+def _outcome(config, seed) -> Outcome:
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):  # a diverging configuration is judged by its outcome
         result = ref.train_network(config, rng)
         accuracy = ref.held_out_accuracy(config, result, rng)
-    return ref.dead_neuron_fraction(result["Z_end"]), accuracy
+    return Outcome(ref.dead_neuron_fraction(result["Z_start"]),
+                   ref.dead_neuron_fraction(result["Z_end"]), accuracy,
+                   float(result["losses"][-1]))
+
+
+def _why(config, outcome: Outcome) -> str:
+    """What the failed draw shows went wrong, in the order the network met it."""
+    if outcome.dead_at_start > ref.MAX_DEAD_FRACTION:
+        return (f"{outcome.dead_at_start:.0%} of the units were dead before training "
+                "began: look at where the pre-activations start (initial_bias, "
+                "weight_gain); a unit must fire on some samples to receive a gradient.")
+    if outcome.dead > ref.MAX_DEAD_FRACTION:
+        return (f"only {outcome.dead_at_start:.0%} of the units were dead at the start, so "
+                "they died during training: steps as large as learning_rate = "
+                f"{config['learning_rate']:g} can push a unit below 0 on every sample, "
+                "where it gets no gradient to come back. Take smaller steps.")
+    return (f"few units died, but the network did not learn the two moons (final "
+            f"training loss {outcome.loss:.3g}): with learning_rate = "
+            f"{config['learning_rate']:g} it may learn too slowly in {ref.EPOCHS} epochs, "
+            "or overshoot; weight_gain sets the starting scale, and a leak near 1 makes "
+            "the network almost linear.")
 
 
 def check_fixed_config(fixed_config):
@@ -172,18 +201,17 @@ def check_fixed_config(fixed_config):
     grading = Grading("fixed_config")
     config = _valid_config(grading, grading.call(fixed_config))
     outcomes = [_outcome(config, int(grading.rng.integers(2**32))) for _ in range(TRIALS)]
-    failed = [(dead, accuracy) for dead, accuracy in outcomes
-              if not (dead <= ref.MAX_DEAD_FRACTION and accuracy >= ref.MIN_TEST_ACCURACY)]
+    failed = [o for o in outcomes
+              if not (o.dead <= ref.MAX_DEAD_FRACTION and o.accuracy >= ref.MIN_TEST_ACCURACY)]
     if len(failed) <= TRIALS - REQUIRED:
         return
     for mistake in CONFIG_MISTAKES:
         if mistake.wrong(config) == config:
             raise grading.fail(f"this does not fix the network: {mistake.hint}", KnownMistake)
-    dead, accuracy = failed[0]
+    first = failed[0]
     raise grading.fail(
         f"with your configuration, the network fell short on {len(failed)} of {TRIALS} "
         f"fresh draws of data and initial weights (at most {TRIALS - REQUIRED} may): on "
-        f"one, {dead:.0%} of the hidden units were dead after training (at most "
-        f"{ref.MAX_DEAD_FRACTION:.0%} may be) and the test accuracy was {accuracy:.0%} (at "
-        f"least {ref.MIN_TEST_ACCURACY:.0%} is needed). Look at where the pre-activations "
-        "start: a unit must fire on some samples to receive a gradient.")
+        f"one, {first.dead:.0%} of the hidden units were dead after training (at most "
+        f"{ref.MAX_DEAD_FRACTION:.0%} may be) and the test accuracy was {first.accuracy:.0%} "
+        f"(at least {ref.MIN_TEST_ACCURACY:.0%} is needed). {_why(config, first)}")
