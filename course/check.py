@@ -9,6 +9,7 @@ graded test cell is a pytest test that fails with what the student would read (t
 grader's message). pytest's own options pass through (`-k`, `-x`, `--junitxml`, `-q`...),
 and the exit code is 0 only if every check passes.
 """
+import os
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.settings import COURSE_ROOT
+from course.settings import COURSE_ROOT, DB_URL_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,9 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m course check NOTEBOOK... [pytest options]"
               + (f"\nno such notebook: {', '.join(missing)}" if missing else ""), file=sys.stderr)
         return 4  # pytest's own code for a usage error
+    # the scratch course's own SQLite gradebook, never the course's (COURSE_DB_URL may name
+    # the class's PostgreSQL gradebook, which a check must not write into)
+    os.environ.pop(DB_URL_VARIABLE, None)
     scratch = Path(tempfile.mkdtemp(prefix="course-check-"))
     try:
         graded = grade_notebooks([p.resolve() for p in notebooks], scratch)

@@ -1,6 +1,7 @@
 """`python -m course check`: the hidden graders as a pytest session on any notebook. Every
 source notebook passes every check; every release notebook fails every check with what a
 student who ran the stubs would read; pytest's options pass through."""
+import os
 import re
 import subprocess
 import sys
@@ -15,9 +16,10 @@ SOURCE = sorted((COURSE_ROOT / "source").glob("*/*.ipynb"))
 RELEASE = sorted((COURSE_ROOT / "release").glob("*/*.ipynb"))
 
 
-def check(*arguments):
+def check(*arguments, env=None):
     return subprocess.run([sys.executable, "-m", "course", "check", *arguments],
-                          cwd=COURSE_ROOT, capture_output=True, text=True, timeout=1200)
+                          cwd=COURSE_ROOT, capture_output=True, text=True, timeout=1200,
+                          env=env)
 
 
 def graded_cells(path) -> set:
@@ -65,8 +67,12 @@ def test_every_release_notebook_fails_every_check_with_the_stubs_message(tmp_pat
 
 
 def test_pytest_options_pass_through(tmp_path):
+    """-k, -x pass through; a class gradebook named by COURSE_DB_URL (here one that cannot
+    be reached) is never used: the check grades in a scratch course of its own."""
     notebook = COURSE_ROOT / "source" / "a1_activations" / "activations.ipynb"
-    result = check(str(notebook), "-k", "test_sigmoid_values or test_relu_values", "-q")
+    elsewhere = {**os.environ, "COURSE_DB_URL": "postgresql://nobody@127.0.0.1:9/class"}
+    result = check(str(notebook), "-k", "test_sigmoid_values or test_relu_values", "-q",
+                   env=elsewhere)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "2 passed" in result.stdout and "deselected" in result.stdout
     stub = COURSE_ROOT / "release" / "a1_activations" / "activations.ipynb"
