@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.settings import COURSE_ROOT, DB_URL_VARIABLE
+from course.settings import COURSE_ROOT, DB_URL_VARIABLE, db_url
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def grade_notebooks(paths: list[Path], scratch: Path, root: Path = COURSE_ROOT) 
 
 
 def _checks(course: Path, assignment: str, student: str, notebook: str) -> list[CheckResult]:
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url(course)) as gradebook:
         submitted = gradebook.find_submission_notebook(notebook, assignment, student)
         scores = {g.name: (g.score, g.max_score) for g in submitted.grades
                   if g.cell.cell_type == "code"}

@@ -235,10 +235,7 @@ class GeneratedClass:
 def generate_class(release_dir: Path, students: int, seed: int = 2026) -> GeneratedClass:
     """`students` students (ids student001, ...) of whom the last copied another."""
     rng = random.Random(seed)
-    stubs = {path.stem: {cell.metadata["nbgrader"]["grade_id"]: cell.source
-                         for cell in nbformat.read(path, as_version=4).cells
-                         if cell.metadata.get("nbgrader", {}).get("solution")}
-             for path in sorted(release_dir.glob("*.ipynb"))}
+    stubs = release_stubs(release_dir)
     ids = [f"student{number:03d}" for number in range(1, students + 1)]
     answers = {}
     for student in ids[:-1]:
@@ -258,6 +255,14 @@ def generate_class(release_dir: Path, students: int, seed: int = 2026) -> Genera
     answers[ids[-1]] = {notebook: {cell: disguised(code) for cell, code in cells.items()}
                         for notebook, cells in answers[owner].items()}
     return GeneratedClass(answers, (owner, ids[-1]))
+
+
+def release_stubs(release_dir: Path) -> dict[str, dict[str, str]]:
+    """{notebook: {answer cell: its stub as released}}"""
+    return {path.stem: {cell.metadata["nbgrader"]["grade_id"]: cell.source
+                        for cell in nbformat.read(path, as_version=4).cells
+                        if cell.metadata.get("nbgrader", {}).get("solution")}
+            for path in sorted(release_dir.glob("*.ipynb"))}
 
 
 def with_habits(bodies, chosen: list[bool]):
@@ -322,16 +327,15 @@ def make_generated_course(root: Path, students: int, seed: int = 2026,
                           plant_checks: bool = False) -> GeneratedClass:
     """Turn the course copy at `root` into one with a generated class of a1_activations
     submitted (and, with `plant_checks`, the two planted checks in its assignment)."""
+    from course.authoring.cells import tests
     from course.nbgrader_commands import nbgrader
     from course.submissions import write_submission
 
     if plant_checks:
         path = root / "source" / ASSIGNMENT / "activations.ipynb"
         notebook = nbformat.read(path, as_version=4)
-        for grade_id, source in PLANTED_CHECKS.items():
-            notebook.cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
-                "grade": True, "grade_id": grade_id, "locked": True, "points": 1,
-                "schema_version": 3, "solution": False, "task": False}}))
+        notebook.cells += [tests(grade_id, 1, visible=source)
+                           for grade_id, source in PLANTED_CHECKS.items()]
         nbformat.write(notebook, path)
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
     generated = generate_class(root / "release" / ASSIGNMENT, students, seed)
