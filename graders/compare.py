@@ -8,8 +8,9 @@ contract's tolerance. When the answer is wrong, the known mistakes of that exerc
 tried on the same inputs, so the message names the mistake the student made.
 
 Failures raise `GradingError` (an AssertionError) with a message written for the student:
-it says what went wrong and how to fix it, never a hidden input or an expected value,
-and ends with the seed that replays the check (`GRADER_SEED=<seed>`).
+it says what went wrong, where, and how to fix it (graders/describe.py), shows at most one
+example entry of the hidden inputs, and ends with the seed that replays the check
+(`GRADER_SEED=<seed>`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from graders import integrity
+from graders.describe import describe_difference, explain_crash
 
 # The contract: equal to the reference within these, in float64.
 RTOL = 1e-9
@@ -101,10 +103,10 @@ class Grading:
     def assert_matches(self, actual, expected, *, what: str | None = None,
                        inputs: tuple = (), mistakes: Sequence[Mistake] = (),
                        scalar_ok: bool = False, rtol: float = RTOL,
-                       atol: float = ATOL) -> None:
+                       atol: float = ATOL, names: Sequence[str] = ()) -> None:
         assert_matches(actual, expected, what=what or self.what, inputs=inputs,
                        mistakes=mistakes, scalar_ok=scalar_ok, rtol=rtol, atol=atol,
-                       fail=self.fail)
+                       names=names, fail=self.fail)
 
     def assert_unchanged(self, before, after, *, what: str | None = None) -> None:
         if not np.array_equal(np.asarray(before), np.asarray(after)):
@@ -194,7 +196,7 @@ def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
         raise fail(f"{what} is not implemented yet: replace "
                    "`raise NotImplementedError()` with your code.")
     if crash is not None:
-        raise fail(f"{what} raised {type(crash).__name__}: {crash}")
+        raise fail(f"{what} {explain_crash(crash, args + tuple(kwargs.values()))}")
     if caught:
         first = caught[0]
         message = (f"{what} emitted a {first.category.__name__} ({first.message}). "
@@ -209,7 +211,7 @@ def _describe_shape(value) -> str:
 
 def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                    mistakes: Sequence[Mistake] = (), scalar_ok: bool = False,
-                   rtol: float = RTOL, atol: float = ATOL,
+                   rtol: float = RTOL, atol: float = ATOL, names: Sequence[str] = (),
                    fail: Callable[..., GradingError] = _default_fail) -> None:
     """Fail unless `actual` equals `expected` as the contract defines it.
 
@@ -217,6 +219,8 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
     evaluated on them to name the error. `scalar_ok` also accepts a Python float
     (for a scalar answer, such as a scalar PReLU's grad_alpha). `rtol` and `atol` are
     the contract's unless a check has a reason to loosen them (a numerical gradient).
+    `names` says the answer is elementwise in its inputs and names them (("z", "alpha")):
+    a failure then says where in z the answer is wrong and shows one entry's inputs.
     """
     expected = np.asarray(expected)
     if isinstance(actual, (bool, np.bool_)) or not isinstance(
@@ -246,9 +250,8 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
         if wrong.shape == actual_array.shape and _close(actual_array, wrong, rtol=1e-7,
                                                         atol=1e-10):
             raise fail(f"{what} is wrong: {mistake.hint}", KnownMistake)
-    wrong_entries = ~np.isclose(actual_array, expected, rtol=rtol, atol=atol)
-    raise fail(f"{what} is wrong on {int(wrong_entries.sum())} of {wrong_entries.size} "
-               "entries. Compare your formula with the one in the notebook.")
+    raise fail(f"{what} "
+               f"{describe_difference(actual_array, expected, inputs, names, rtol, atol)}")
 
 
 def _close(actual: np.ndarray, expected: np.ndarray, rtol: float = RTOL,

@@ -15,6 +15,8 @@ from solutions.a1_activations import activations as ref
 EDGE_INPUTS = np.array([0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 20.0, -20.0, 36.8, -36.8,
                         100.0, -100.0, 709.0, -709.0, 800.0, -800.0, 1e4, -1e4])
 
+NAMES = ("z", "alpha")  # an elementwise function's input and its slope, if it has one
+
 OVERFLOW_HINT = ("np.exp overflows float64 past exp(709): rewrite the formula so that "
                  "exp only ever sees -|z| (or split z >= 0 and z < 0 without letting "
                  "np.where evaluate the overflowing branch).")
@@ -28,7 +30,7 @@ def _check_values(fn, reference, what, mistakes=(), scale=3.0, extra_args=(),
         actual = grading.call(fn, z, *extra_args, what=what, warning_hint=OVERFLOW_HINT)
         grading.assert_unchanged(before, z, what=what)
         grading.assert_matches(actual, reference(z, *extra_args), what=what,
-                               inputs=(z, *extra_args), mistakes=mistakes)
+                               inputs=(z, *extra_args), mistakes=mistakes, names=NAMES)
 
 
 def _check_edge_cases(fn, reference, what, mistakes=(), extra_args=(),
@@ -38,12 +40,12 @@ def _check_edge_cases(fn, reference, what, mistakes=(), extra_args=(),
     actual = grading.call(fn, z, *extra_args, warning_hint=warning_hint)
     grading.assert_unchanged(EDGE_INPUTS, z)
     grading.assert_matches(actual, reference(z, *extra_args), inputs=(z, *extra_args),
-                           mistakes=mistakes)
+                           mistakes=mistakes, names=NAMES)
     # z = 0 on its own, as a Python float and as a 0-d array
     for zero in (0.0, np.array(0.0)):
         actual = grading.call(fn, zero, *extra_args, warning_hint=warning_hint)
         grading.assert_matches(actual, reference(zero, *extra_args),
-                               inputs=(zero, *extra_args), mistakes=mistakes)
+                               inputs=(zero, *extra_args), mistakes=mistakes, names=NAMES)
 
 
 # ---- sigmoid --------------------------------------------------------------------------
@@ -104,6 +106,8 @@ TANH_DERIVATIVE_MISTAKES = [
             lambda z: 1 - np.tanh(np.asarray(z, dtype=float) ** 2)),
     Mistake("it computes σ(z)·(1−σ(z)), the sigmoid's derivative, not tanh's.",
             ref.sigmoid_derivative),
+    Mistake("it computes (1 − tanh(z))²: square tanh(z) first, then subtract it from 1.",
+            lambda z: (1 - np.tanh(z)) ** 2),
 ]
 COSH_HINT = ("np.cosh overflows past |z| ≈ 710, so 1/cosh² warns there: use 1 − tanh²(z), "
              "which stays finite.")
@@ -329,6 +333,10 @@ GELU_MISTAKES = [
             lambda z: np.asarray(z) * _erf(np.asarray(z, dtype=float) / np.sqrt(2))),
     Mistake("it computes Φ(z) alone: GELU multiplies the input by it, z·Φ(z).",
             lambda z: _ndtr(np.asarray(z, dtype=float))),
+    Mistake("it uses the Gaussian density φ(z) = e^(−z²/2)/√(2π) where the cumulative "
+            "distribution Φ(z) belongs: z·Φ(z).",
+            lambda z: np.asarray(z) * np.exp(-np.asarray(z, dtype=float) ** 2 / 2)
+            / np.sqrt(2 * np.pi)),
 ]
 
 

@@ -35,6 +35,9 @@ def _numerical_gradient_mistakes(eps):
                 lambda f, x, *args: 2 * ref.numerical_gradient(f, x, eps)),
         Mistake("it ignores the eps argument: use the step it is called with.",
                 lambda f, x, *args: ref.numerical_gradient(f, x)),
+        Mistake("it moves every entry of x at once, which gives the sum of all the partial "
+                "derivatives: move one entry at a time and keep the others where they are.",
+                lambda f, x, *args: np.full(np.shape(x), (f(x + eps) - f(x - eps)) / (2 * eps))),
     ]
 
 
@@ -122,7 +125,8 @@ def check_prelu_forward_scalar(PReLU):
             actual = grading.call(layer.forward, z, what=what)
             grading.assert_unchanged(before, z, what=what)
             grading.assert_matches(actual, ref.PReLU(slope).forward(z), what=what,
-                                   inputs=(z, slope), mistakes=FORWARD_MISTAKES)
+                                   inputs=(z, slope), mistakes=FORWARD_MISTAKES,
+                                   names=("z", "alpha"))
 
 
 def check_prelu_forward_channels(PReLU):
@@ -137,7 +141,7 @@ def check_prelu_forward_channels(PReLU):
         actual = grading.call(layer.forward, z, what=what)
         grading.assert_unchanged(before, z, what=what)
         grading.assert_matches(actual, ref.PReLU(alpha).forward(z), what=what,
-                               inputs=(z, alpha), mistakes=FORWARD_MISTAKES)
+                               inputs=(z, alpha), mistakes=FORWARD_MISTAKES, names=("z",))
 
 
 GRAD_Z_MISTAKES = [
@@ -197,7 +201,7 @@ def check_prelu_backward_grad_z(PReLU):
             grad_z, _ = _backward(grading, layer, z.copy(), grad_output.copy(), what)
             grading.assert_matches(grad_z, ref.PReLU(alpha).backward(z, grad_output)[0],
                                    what=what, inputs=(z, grad_output, alpha),
-                                   mistakes=GRAD_Z_MISTAKES)
+                                   mistakes=GRAD_Z_MISTAKES, names=("z", "grad_output"))
 
 
 def check_prelu_grad_alpha_scalar(PReLU):

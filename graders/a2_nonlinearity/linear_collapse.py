@@ -98,6 +98,8 @@ BIAS_MISTAKES = [
     Mistake("it multiplies b2 by W2 as well: b2 is added after W2 acts, "
             "b = W2 @ b1 + b2.", lambda W1, b1, W2, b2: np.asarray(W2) @ (
                 np.asarray(b1) + b2)),
+    Mistake("it subtracts b2: layer 2 adds its bias, b = W2 @ b1 + b2.",
+            lambda W1, b1, W2, b2: np.asarray(W2) @ b1 - b2),
     Mistake("it composes the layers in the wrong order (W1 @ b2 + b1): layer 1 acts "
             "first, so b = W2 @ b1 + b2.",
             lambda W1, b1, W2, b2: np.asarray(W1) @ b2 + b1),
@@ -185,6 +187,10 @@ STACK_MISTAKES = [
     ("it folds each layer onto the previous layer's own bias instead of the bias "
      "accumulated so far: b = W_next @ b + b_next, where b is the running result.",
      lambda layers: (_product(layers), layers[-1][0] @ layers[-2][1] + layers[-1][1])),
+    ("it carries the first layer's bias through the product of all the matrices so far, "
+     "which leaves out the biases in between: each step is b = W_next @ b + b_next, with "
+     "the next layer's matrix only and b the running result.",
+     lambda layers: (_product(layers), _product(layers) @ layers[0][1] + layers[-1][1])),
 ]
 
 

@@ -10,7 +10,7 @@ failure names the input that fails and what the network produced there.
 import numpy as np
 
 from graders.a2_nonlinearity import returned_pair
-from graders.compare import Grading, GradingError, Mistake, assert_matches
+from graders.compare import Grading, GradingError, KnownMistake, Mistake, assert_matches
 from solutions.a2_nonlinearity import xor as ref
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -41,6 +41,10 @@ def _mean_of_y(X, y):
     return ref.fit_affine(X, y)[0], float(np.mean(y))
 
 
+def _centres_y_only(X, y):
+    return _no_intercept(X, y - np.mean(y))[0], float(np.mean(y))
+
+
 def _fit_mistakes(part):
     index = {"w": 0, "c": 1}[part]
     wrong_fits = [
@@ -51,6 +55,9 @@ def _fit_mistakes(part):
          "is the first one, not the last.", _ones_first_read_last),
         ("c is the mean of y, which is right only when X's columns have mean 0: fit c "
          "together with w (or use c = mean(y) - mean(X, axis=0) @ w).", _mean_of_y),
+        ("it centres y but not X: w is fitted through the origin to y − mean(y), which "
+         "is the least-squares w only when X's columns have mean 0. Fit w and c together "
+         "(or centre X too).", _centres_y_only),
     ]
     return [Mistake(hint, lambda X, y, fit=fit: fit(X, y)[index])
             for hint, fit in wrong_fits]
@@ -86,10 +93,33 @@ def check_fit_affine_values(fit_affine):
                                "number (for example coefficients[-1], not "
                                "coefficients[-1:]).")
         expected_w, expected_c = ref.fit_affine(X, y)
-        grading.assert_matches(w, expected_w, what=f"w from {what}", inputs=(X, y),
-                               mistakes=_fit_mistakes("w"))
-        grading.assert_matches(c, expected_c, what=f"c from {what}", inputs=(X, y),
-                               mistakes=_fit_mistakes("c"), scalar_ok=True)
+        try:
+            grading.assert_matches(w, expected_w, what=f"w from {what}", inputs=(X, y),
+                                   mistakes=_fit_mistakes("w"))
+            grading.assert_matches(c, expected_c, what=f"c from {what}", inputs=(X, y),
+                                   mistakes=_fit_mistakes("c"), scalar_ok=True)
+        except KnownMistake:
+            raise
+        except GradingError as wrong_values:
+            raise _not_least_squares(grading, wrong_values, X, y, w, c) from None
+
+
+def _not_least_squares(grading, wrong_values, X, y, w, c) -> GradingError:
+    """A fit of the right shapes but other values is not the minimiser: say by how much
+    its squared error exceeds the least-squares fit's."""
+    try:
+        mine = float(np.sum((X @ np.asarray(w, dtype=float) + float(c) - y) ** 2))
+    except (TypeError, ValueError):  # a shape or type failure, already explained
+        return wrong_values
+    best_w, best_c = ref.fit_affine(X, y)
+    best = float(np.sum((X @ best_w + best_c - y) ** 2))
+    excess = (f"{mine / best:.2g} times" if mine >= 2 * best
+              else f"{100 * (mine / best - 1):.2g} % above")
+    return grading.fail(
+        f"{str(wrong_values).rsplit(' (grader seed', 1)[0]} Its sum of squared "
+        f"residuals is {excess} the least-squares minimum, so it does not "
+        "minimise sum((X @ w + c − y)²): fit w and c together, without a penalty or a "
+        "fixed c (np.linalg.lstsq on X with a column of ones).")
 
 
 # ---- count_correct --------------------------------------------------------------------
@@ -111,6 +141,12 @@ COUNT_MISTAKES = [
             "with y.", _counts(lambda X, y, w, c: np.sum(X @ w + c > 0.5))),
     Mistake("it leaves out c: the classifier's score is X @ w + c.",
             _counts(lambda X, y, w, c: ref.count_correct(X, y, w, 0.0))),
+    Mistake("it returns the percentage of rows right; return how many (a count).",
+            _counts(lambda X, y, w, c: 100 * ref.count_correct(X, y, w, c) / len(y))),
+    Mistake("it rounds the score to the nearest integer and compares that with y; the "
+            "classifier predicts 1 where X @ w + c > 0.5 and 0 elsewhere, so a score of "
+            "1.7 or −0.8 is still a prediction of 1 or 0.",
+            _counts(lambda X, y, w, c: np.sum(np.round(X @ w + c) == y))),
 ]
 
 

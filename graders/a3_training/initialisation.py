@@ -139,6 +139,7 @@ def _test_variance(grading, weights, fan_in, fan_out, label):
     for mistake in VARIANCE_MISTAKES:
         if _variance_fits(weights, mistake.wrong(fan_in, fan_out)):
             raise grading.fail(f"he_init is wrong: {mistake.hint}", KnownMistake)
+    _test_mean(grading, weights, np.var(weights))  # a shifted mean also raises Σw²
     ratio = np.mean(weights ** 2) / (2 / fan_in)
     raise grading.fail(
         f"he_init's entries (on a {label} matrix) have {ratio:.2g} times the variance "
@@ -146,16 +147,18 @@ def _test_variance(grading, weights, fan_in, fan_out, label):
         "deviation is sqrt(2/fan_in).")
 
 
-def _test_mean(grading, weights, fan_in):
+def _test_mean(grading, weights, variance):
+    """Fail if the entries' mean is further from 0 than entries of `variance` allow."""
     from scipy.special import ndtri
 
     # the mean of n entries of N(0, v) is N(0, v/n)
-    bound = ndtri(1 - TEST_LEVEL / 2) * np.sqrt(2 / fan_in / weights.size)
+    bound = ndtri(1 - TEST_LEVEL / 2) * np.sqrt(variance / weights.size)
     if abs(np.mean(weights)) > bound:
         raise grading.fail(
-            "he_init's entries are not centred on 0 (their mean is far from 0 for that "
-            "many entries): He's initialisation is N(0, 2/fan_in), as likely negative as "
-            "positive. Check rng.normal's first argument (the mean) and any np.abs.")
+            f"he_init's entries are not centred on 0: their mean is {np.mean(weights):.3g}, "
+            "far from 0 for that many entries. He's initialisation is N(0, 2/fan_in), as "
+            "likely negative as positive. Check rng.normal's first argument (the mean) "
+            "and any np.abs.")
 
 
 def _test_normal(grading, weights, fan_in):
@@ -182,7 +185,7 @@ def check_he_init_statistics(he_init):
         weights = _weights(grading, he_init, fan_in, fan_out,
                            np.random.default_rng(rng.integers(2**32)), shape_matters=False)
         _test_variance(grading, weights, fan_in, fan_out, label)
-        _test_mean(grading, weights, fan_in)
+        _test_mean(grading, weights, 2 / fan_in)
         _test_normal(grading, weights, fan_in)
 
 

@@ -21,7 +21,7 @@ activations, the training step, and training with it.
 """
 import numpy as np
 
-from graders.compare import Grading, Mistake
+from graders.compare import Grading, KnownMistake, Mistake
 from solutions.a1_activations.prelu import numerical_gradient
 from solutions.a3_training import sigmoid_vs_relu as ref
 
@@ -57,6 +57,8 @@ SIGMOID_MISTAKES = [
             lambda z, g: g * _sigmoid_slope(ref.sigmoid(z))),
     Mistake("it uses ReLU's slope for the sigmoid activation.",
             lambda z, g: g * (z > 0)),
+    Mistake("it multiplies by 1 − σ(z) alone: σ′(z) = σ(z)·(1 − σ(z)), both factors.",
+            lambda z, g: g * (1 - ref.sigmoid(z))),
 ]
 
 RELU_MISTAKES = [
@@ -86,7 +88,8 @@ def _check_activation_backward(activation_backward, activation, mistakes, with_z
         grading.assert_unchanged(z_before, z, what=what)
         grading.assert_unchanged(grad_before, grad_output, what=what)
         grading.assert_matches(actual, ref.activation_backward(z, grad_output, activation),
-                               what=what, inputs=(z, grad_output), mistakes=mistakes)
+                               what=what, inputs=(z, grad_output), mistakes=mistakes,
+                               names=("z", "grad_output"))
 
 
 def check_activation_backward_sigmoid(activation_backward):
@@ -254,6 +257,8 @@ def check_train_step_gradient(train_step):
         for index in reversed(range(len(layers))):
             for part, name in ((0, "W"), (1, "b")):
                 implied = (layers[index][part] - new_layers[index][part]) / learning_rate
+                _name_weight_decay(grading, implied, numeric[index][part], layers[index][part],
+                                   name)
                 # central differences are exact to ~1e-10 here; the step's rounding
                 # divided by the learning rate is smaller still
                 grading.assert_matches(
@@ -261,6 +266,25 @@ def check_train_step_gradient(train_step):
                     what=(f"the step of {name} in layer {index + 1} of {len(layers)} that "
                           f"{what} makes, divided by the learning rate,"),
                     inputs=inputs, mistakes=_parameter_mistakes(index, part))
+
+
+def _name_weight_decay(grading, implied, gradient, parameter, name):
+    """A step whose gradient is the loss's plus k × the parameter adds a penalty (weight
+    decay) the loss does not have: say so, with k."""
+    implied, parameter = np.asarray(implied, dtype=float), np.asarray(parameter, dtype=float)
+    # a bias may start constant (and the output's has one entry): any vector is then
+    # "proportional" to it, so only weight matrices are tried
+    if (name != "W" or parameter.size < 4 or implied.shape != parameter.shape
+            or not np.all(np.isfinite(implied))):
+        return  # assert_matches explains shapes and values
+    extra = implied - gradient
+    scale = float(np.sum(parameter * parameter))
+    k = float(np.sum(extra * parameter)) / scale if scale else 0.0
+    if abs(k) > 1e-6 and np.allclose(extra, k * parameter, rtol=1e-4, atol=1e-9):
+        raise grading.fail(f"the step of {name} adds {k:.3g} × {name} to the loss's gradient "
+                           "(weight decay, an L2 penalty), which this loss does not have: "
+                           f"step by the gradient of the mean cross-entropy alone.",
+                           KnownMistake)
 
 
 LOSS_MISTAKES = [
@@ -271,6 +295,10 @@ LOSS_MISTAKES = [
     Mistake("it is the summed loss: the loss is the mean over the batch.",
             lambda layers, X, y, activation, learning_rate:
             len(y) * _loss_of(layers, X, y, activation)),
+    Mistake("it is the accuracy (the fraction of samples right), not the loss: return the "
+            "mean binary cross-entropy of the layers before the step.",
+            lambda layers, X, y, activation, learning_rate: ref.accuracy(
+                ref.forward(layers, X, lambda z: ref.hidden_activation(z, activation))[0], y)),
 ]
 
 

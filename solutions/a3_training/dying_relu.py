@@ -29,6 +29,13 @@ def dead_neuron_fraction(Z):
     return float(np.mean(dead))
 
 
+def no_gradient_fraction(config, Z):
+    """The fraction of hidden units that get no gradient on any sample, under config's
+    activation: with ReLU (leak 0), the units whose pre-activation is <= 0 for every
+    sample; with a leak, none, since a unit below 0 still passes leak × its gradient."""
+    return dead_neuron_fraction(Z) if config["leak"] == 0 else 0.0
+
+
 def hidden_activation(leak):
     """The hidden activation of slope `leak` for z <= 0 (leak 0 is ReLU), and its backward."""
     def hidden(z):

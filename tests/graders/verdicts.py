@@ -1,4 +1,6 @@
 """How grader tests state a check's verdict on an answer (shared by tests/graders/)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,17 @@ def renderings(value):
     value = abs(float(value))
     forms = {repr(value), f"{value:.6g}", f"{value:.4g}", f"{value:.3g}", f"{value:.3f}"}
     return {form for form in forms if "." in form and sum(c.isdigit() for c in form) >= 3}
+
+
+def assert_one_example_at_most(message, hidden):
+    """A failure message may show the hidden inputs and the right value of one entry, in
+    its "For example at ...: expected ..., got ..." sentence, and no other hidden number.
+    `hidden` are the numbers a check drew and the reference's answers to them."""
+    example = re.search(r"For example at (.*?): expected (\S+), got (\S+?)\.( |$)"
+                        r"|It gave \S+ where \S+ is right\.( |$)", message)
+    said = message.replace(example.group(0), " ") if example else message
+    leaked = {form for v in hidden for form in renderings(v) if form in said}
+    assert not leaked, f"{message!r} shows {sorted(leaked)} outside its one example"
+    if example:
+        numbers_at = re.findall(r"-?\d[\d.e+-]*", example.group(1) or "")
+        assert len(numbers_at) <= 3, f"{message!r}: an example of more than one entry"

@@ -98,7 +98,10 @@ def build():
               He's initialisation;
             - `initial_bias`: the value every hidden bias starts at;
             - `leak`: the slope of the hidden activation for z ≤ 0 (0 is ReLU, 0.01 the
-              usual leaky ReLU);
+              usual leaky ReLU). A leaky unit below 0 on every sample still passes
+              leak × its gradient, so it is not dead: `no_gradient_fraction` counts the
+              units that get no gradient at all, which your `dead_neuron_fraction` finds
+              under ReLU and which do not exist with a leak;
             - `learning_rate`: the step of gradient descent.
 
             The code is given: the two-moons data and the network (shared with the last
@@ -109,7 +112,8 @@ def build():
                                  network.binary_cross_entropy, network.accuracy)),
         given("training", "\n\n\n".join([
             assignments_of(ref, SETTINGS),
-            sources(ref.hidden_activation, ref.train_network, ref.held_out_accuracy)])),
+            sources(ref.no_gradient_fraction, ref.hidden_activation, ref.train_network,
+                    ref.held_out_accuracy)])),
         markdown("""
             `DYING_CONFIG` starts every hidden bias at −4: with He's weights, w·x + b is
             then below 0 for every sample in almost every unit of the first layer, and
@@ -153,7 +157,7 @@ def build():
 
             Return, from `fixed_config()`, a configuration with the keys of
             `DYING_CONFIG` under which the network learns: with at most {dead_bound} of
-            its 32 hidden units dead after training, and at least {accuracy_bound}
+            its {sum(ref.HIDDEN_SIZES)} hidden units dead after training, and at least {accuracy_bound}
             accuracy on fresh test data, on any draw of data and initial weights. Change
             what the cells above show to be the cause. Any configuration that trains
             passes: the grader judges the outcome, not the
@@ -170,7 +174,7 @@ def build():
                 for seed in (0, 1, 2):
                     rng = np.random.default_rng(seed)
                     result = train_network(config, rng)
-                    dead = dead_neuron_fraction(result["Z_end"])
+                    dead = no_gradient_fraction(config, result["Z_end"])
                     test_set_accuracy = held_out_accuracy(config, result, rng)
                     works = dead <= MAX_DEAD_FRACTION and test_set_accuracy >= MIN_TEST_ACCURACY
                     print(f"draw {seed}: {dead:.0%} dead, test accuracy {test_set_accuracy:.1%} "

@@ -1,10 +1,16 @@
 """Chapter: source/a3_training/initialisation.ipynb — He, Glorot and LeCun initialisation."""
+import inspect
+
 from course.authoring.cells import code, given, hidden_check, markdown, notebook, solution, tests
 from course.authoring.notebooks.a3_training import sources
 from graders.a3_training import initialisation as checks
 from solutions.a3_training import initialisation as ref
 
 GRADERS = "graders.a3_training.initialisation"
+# the sizes the notebook's experiment runs with: activation_sizes' own defaults
+EXPERIMENT = {name: parameter.default for name, parameter
+              in inspect.signature(ref.activation_sizes).parameters.items()
+              if parameter.default is not inspect.Parameter.empty}
 
 
 def build():
@@ -123,10 +129,10 @@ def build():
         """),
 
         markdown(f"""
-            ## 3. The experiment: {checks.DEPTH} ReLU layers
+            ## 3. The experiment: {EXPERIMENT["depth"]} ReLU layers
 
-            The function below pushes {checks.N_SAMPLES} inputs drawn from N(0, 1)
-            through {checks.DEPTH} ReLU layers of {checks.WIDTH} units, without biases,
+            The function below pushes {EXPERIMENT["n_samples"]} inputs drawn from N(0, 1)
+            through {EXPERIMENT["depth"]} ReLU layers of {EXPERIMENT["width"]} units, without biases,
             and measures the size of the signal after each layer: the root-mean-square
             of the activations, √mean(a²), which is their standard deviation about 0
             (ReLU outputs are never negative, so He et al. follow the mean square rather
