@@ -6,12 +6,15 @@ import os
 import sys
 import warnings
 
+import nbgrader
+
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
 from course.steps.checks_ran import VerifyChecksRan  # noqa: E402
 from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
 from course.steps.feedback import HideHiddenTests  # noqa: E402
+from course.steps.maths import PAGE_TEMPLATES  # noqa: E402
 from course.steps.output_budget import LimitNotebookOutput  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
@@ -99,4 +102,14 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
     HideHiddenTests,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# Feedback and formgrader pages write their maths as MathML (course/steps/maths.py), so
+# they render offline; nbgrader's templates would load MathJax from a public CDN. The
+# course's page templates come first (they replace only the MathJax macro), then
+# nbgrader's own, which nbgrader would otherwise set itself.
+c.HTMLExporter.filters = {"markdown2html": "course.steps.maths.markdown2html"}
+c.HTMLExporter.extra_template_basedirs = [
+    PAGE_TEMPLATES,
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]

@@ -69,3 +69,13 @@ def browser(tmp_path_factory):
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def chromium(request):
+    """The session's Chromium (`browser`), or a skip saying what to install: for a test
+    that opens a page the course wrote (the report, a feedback page)."""
+    from tests.browser.conftest import CHROMIUM
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return request.getfixturevalue("browser")

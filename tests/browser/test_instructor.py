@@ -65,11 +65,14 @@ def exported_scores(db_url: str) -> dict:
 def test_instructor_grades_the_proof_and_sees_it_in_the_exported_grades(
         submissions, page, jupyterlab, screenshots):
     """Can an instructor find a submission in JupyterLab's formgrader, read the proof
-    beside its rubric, give it points, and find them in grades.csv after export?"""
+    (its maths drawn, with nothing loaded from a CDN) beside its rubric, give it points,
+    and find them in grades.csv after export?"""
     student = submissions["proof"]
     db_url = f"sqlite:///{jupyterlab.root / 'gradebook.db'}"
     before = exported_scores(db_url)
 
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(jupyterlab.lab_url("instructor"))
     menu(page, "Nbgrader", "Formgrader")
     formgrader = page.frame_locator("#formgrader iframe")
@@ -96,8 +99,13 @@ def test_instructor_grades_the_proof_and_sees_it_in_the_exported_grades(
         has=formgrader.locator(f"input#{PROOF}"))
     expect(answer).to_contain_text("Student's answer")
     expect(answer).not_to_contain_text("YOUR ANSWER HERE")
+    # the proof's maths is drawn (MathML written by the course), not left as raw TeX
+    expect(answer.locator("math").first).to_be_visible()
+    expect(answer).not_to_contain_text("W_1 x + b_1")
     answer.scroll_into_view_if_needed()
     screenshots.take(answer, "proof_answer")
+
+    assert not [url for url in requested if "cdnjs" in url or "mathjax" in url.lower()]
 
     # the formgrader saves a score or a comment when its box loses focus
     answer.locator(f"input#{PROOF}").fill(str(POINTS))

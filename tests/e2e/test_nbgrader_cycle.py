@@ -56,6 +56,7 @@ def test_feedback_shows_messages_but_no_hidden_test(graded_course):
     assert pages
     for page in pages:
         text = visible_text(page)
+        assert "cdnjs" not in page.read_text(), page  # maths as MathML, not CDN MathJax
         assert "BEGIN HIDDEN TESTS" not in text, page
         assert "from graders" not in text and "check_" not in text, page
         # tracebacks of the student's own cells may stay; none may enter the graders
@@ -107,3 +108,38 @@ def test_regenerating_the_release_changes_nothing(graded_course):
         for relative in fresh_files:
             assert (fresh / relative).read_bytes() == (committed / relative).read_bytes(), (
                 f"release/{assignment}/{relative} is stale: run `make release`")
+
+
+def test_feedback_draws_its_maths_with_the_network_off(graded_course, chromium):
+    """Does a feedback page show its formulas, laid out, with every request that would
+    leave the file refused? A screenshot of a formula is kept."""
+    from tests.browser.conftest import OUTPUT
+    student = sorted(DEMO["a1_activations"])[0]
+    feedback = graded_course.root / "feedback" / student / "a1_activations" / "activations.html"
+    page = chromium.new_page()
+    refused = []
+
+    def network_off(route):
+        if route.request.url.startswith("file://"):
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.abort()
+    page.route("**/*", network_off)
+    page.goto(feedback.as_uri())
+    page.wait_for_load_state("load")
+    widths = page.eval_on_selector_all(
+        "math", "formulas => formulas.map(f => f.getBoundingClientRect().width)")
+    fractions = page.eval_on_selector_all(
+        "mfrac", "fractions => fractions.map(f => f.getBoundingClientRect().height)")
+    text = page.inner_text("body")
+    shots = OUTPUT / "feedback"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.locator(".jp-MarkdownCell, .text_cell_render").filter(
+        has=page.locator("mfrac")).first.screenshot(path=shots / "maths_offline.png")
+    page.screenshot(path=shots / "activations_feedback.png", full_page=True)
+    page.close()
+    assert not refused, refused
+    assert len(widths) >= 10 and all(width > 0 for width in widths), widths
+    # a fraction drawn as one (numerator over denominator) is taller than a line of text
+    assert fractions and min(fractions) > 20, fractions
+    assert not re.search(r"\\(frac|sigma|tanh|begin)|\$\$", text), "raw TeX on the page"

@@ -107,12 +107,12 @@ def test_every_figure_has_its_data_and_nothing_is_fetched(reported):
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_the_page_reads_well_in_chromium_offline(reported, width, report_browser, request):
+def test_the_page_reads_well_in_chromium_offline(reported, width, chromium, request):
     """Every figure loads, nothing is requested from the network, and nothing is wider than
     the window, in a desktop window and a phone-width one; screenshots are kept."""
     _, _, folder = reported
     from tests.browser.conftest import OUTPUT
-    page = report_browser.new_page()
+    page = chromium.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     requested = []
     page.on("request", lambda r: requested.append(r.url))
@@ -128,12 +128,3 @@ def test_the_page_reads_well_in_chromium_offline(reported, width, report_browser
     assert overflow <= 1
     assert all(url.startswith("file://") for url in requested), requested
     page.close()
-
-
-@pytest.fixture
-def report_browser(request):
-    """The session's Chromium (tests/conftest.py), or a skip saying what to install."""
-    from tests.browser.conftest import CHROMIUM
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    return request.getfixturevalue("browser")
