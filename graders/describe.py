@@ -137,6 +137,17 @@ def _number(value) -> str:
     return f"{float(value):.6g}"
 
 
+def kind_of(value) -> str:
+    """What a function returned, for a message: 'a tuple of 3 items', 'None (...)'."""
+    if value is None:
+        return "None (is a `return` missing?)"
+    if isinstance(value, np.ndarray):
+        return f"one array of shape {value.shape}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
 # ---- exceptions -------------------------------------------------------------------------
 CRASH_ADVICE = [
     ("truth value of an array",

@@ -2,6 +2,7 @@
 import numpy as np
 
 from graders.compare import Grading, Mistake
+from graders.describe import kind_of
 from solutions.a1_activations import prelu as ref
 
 # ---- numerical_gradient ---------------------------------------------------------------
@@ -181,7 +182,8 @@ def _grad_alpha_mistakes(per_channel):
 def _backward(grading, layer, z, grad_output, what):
     result = grading.call(layer.backward, z, grad_output, what=what)
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise grading.fail(f"{what} must return a tuple (grad_z, grad_alpha).")
+        raise grading.fail(f"{what} returned {kind_of(result)}; it must return a tuple "
+                           "(grad_z, grad_alpha), as in `return grad_z, grad_alpha`.")
     return result
 
 

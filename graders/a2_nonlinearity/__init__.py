@@ -5,6 +5,8 @@ Every graded function of this assignment returns a pair ((W, b) or (w, c));
 """
 import numpy as np
 
+from graders.describe import kind_of
+
 
 def returned_pair(grading, result, what, names, ndims):
     """The two parts of the pair an answer returned, or a failure that says what came
@@ -12,19 +14,9 @@ def returned_pair(grading, result, what, names, ndims):
     dimensions the two parts have, to recognise a pair returned the wrong way round."""
     first, second = names
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise grading.fail(f"{what} returned {_describe(result)}; return the pair "
+        raise grading.fail(f"{what} returned {kind_of(result)}; return the pair "
                            f"({first}, {second}), as in `return {first}, {second}`.")
     if ndims[0] != ndims[1] and (np.ndim(result[0]), np.ndim(result[1])) == ndims[::-1]:
         raise grading.fail(f"{what} returned ({second}, {first}); return them in the "
                            f"order ({first}, {second}).")
     return result[0], result[1]
-
-
-def _describe(value) -> str:
-    if value is None:
-        return "None (is a `return` missing?)"
-    if isinstance(value, np.ndarray):
-        return f"one array of shape {value.shape}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return f"a {type(value).__name__}"

@@ -22,6 +22,7 @@ activations, the training step, and training with it.
 import numpy as np
 
 from graders.compare import Grading, KnownMistake, Mistake
+from graders.describe import kind_of
 from solutions.a1_activations.prelu import numerical_gradient
 from solutions.a3_training import sigmoid_vs_relu as ref
 
@@ -127,7 +128,8 @@ def _returned_layers(grading, result, layers, what):
     """The layers in train_step's result, checked to be (new_layers, loss) with
     new_layers shaped like `layers`."""
     if not (isinstance(result, tuple) and len(result) == 2):
-        raise grading.fail(f"{what} must return a tuple (new_layers, loss).")
+        raise grading.fail(f"{what} returned {kind_of(result)}; it must return a tuple "
+                           "(new_layers, loss), as in `return new_layers, loss`.")
     new_layers = result[0]
     try:
         pairs = [tuple(pair) for pair in new_layers]
