@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from graders import integrity
-from graders.describe import describe_difference, explain_crash
+from graders.describe import describe_difference, describe_not_finite, explain_crash
 
 # The contract: equal to the reference within these, in float64.
 RTOL = 1e-9
@@ -236,8 +236,8 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
         raise fail(f"{what} returned dtype {actual_array.dtype}; return float64 "
                    "(for example with .astype(float) or by computing with floats).")
     if not np.all(np.isfinite(actual_array) | ~np.isfinite(expected)):
-        raise fail(f"{what} returned nan or inf where a finite number was expected: "
-                   "look for an overflowing exp or a 0/0.")
+        raise fail(f"{what} {describe_not_finite(actual_array, expected, inputs, names)} "
+                   "Look for an overflowing exp or a 0/0 there.")
     if _close(actual_array, expected, rtol, atol):
         return
     for mistake in mistakes:

@@ -24,12 +24,28 @@ def describe_difference(actual: np.ndarray, expected: np.ndarray, inputs: tuple 
         wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     said = [f"is wrong on {int(wrong.sum())} of {wrong.size} entries" if wrong.size > 1
             else "is wrong"]
+    return _located(said, actual, expected, wrong, inputs, names, relate=True)
+
+
+def describe_not_finite(actual: np.ndarray, expected: np.ndarray, inputs: tuple = (),
+                        names: Sequence[str] = ()) -> str:
+    """'returned nan or inf on k of n entries, ...' where finite numbers were expected."""
+    wrong = ~np.isfinite(actual) & np.isfinite(expected)
+    said = [f"returned nan or inf on {int(wrong.sum())} of {wrong.size} entries, where "
+            "finite numbers were expected" if wrong.size > 1 else "returned nan or inf"]
+    return _located(said, actual, expected, wrong, inputs, names, relate=False)
+
+
+def _located(said, actual, expected, wrong, inputs, names, relate) -> str:
+    """`said`, then where the `wrong` entries lie, how they relate to the right values,
+    and one of them as an example."""
     elementwise = _elementwise_inputs(inputs, names, expected.shape)
     if elementwise and not wrong.all():
         said += _where_in_input(wrong, *elementwise[0])
     elif not elementwise:
         said.append(_rows_or_channels(wrong, np.ones_like(wrong)))
-    said.append(_relation(actual[wrong], expected[wrong]))
+    if relate:
+        said.append(_relation(actual[wrong], expected[wrong]))
     return ("; ".join(part for part in said if part) + ". "
             + _example(actual, expected, wrong, elementwise) + ".")
 

@@ -1,7 +1,7 @@
 """graders/describe.py: what a failure message says about a wrong answer."""
 import numpy as np
 
-from graders.describe import describe_difference, explain_crash
+from graders.describe import describe_difference, describe_not_finite, explain_crash
 
 Z = np.array([[-2.0, 0.0, 1.5], [3.0, -0.5, 25.0]])
 
@@ -66,3 +66,13 @@ def test_a_crash_is_explained_with_the_shapes_it_met():
     assert "shapes do not line up" in message
     unknown = explain_crash(KeyError("w"), ())
     assert unknown == "raised KeyError: 'w'"
+
+
+def test_where_an_answer_is_not_finite():
+    z = np.array([-800.0, -1.0, 0.0, 2.0])
+    right = 1 / (1 + np.exp(-np.maximum(z, -700)))
+    given = np.where(z < -700, np.nan, right)
+    message = describe_not_finite(given, right, (z,), ("z",))
+    assert message == ("returned nan or inf on 1 of 4 entries, where finite numbers were "
+                       "expected; every entry where z ≤ −20 is wrong, and every other entry "
+                       "is right. For example at z = -800: expected 9.85968e-305, got nan.")
