@@ -34,8 +34,8 @@ from course.pipeline.grading import grade_class  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.submissions import reference_answers, write_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
-from tests.e2e.test_distributed import (DaskCluster, PostgresServer,  # noqa: E402
-                                        postgres_bin, run_nbgrader)
+from course.local_services import (DaskCluster, PostgresServer,  # noqa: E402
+                                   postgres_bin, run_nbgrader)
 
 
 def make_class(root: Path, assignment: str, students: int, db_url=None) -> int:
