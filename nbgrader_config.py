@@ -14,7 +14,6 @@ sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocesso
 from course.steps.checks_ran import VerifyChecksRan  # noqa: E402
 from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
 from course.steps.feedback import HideHiddenTests  # noqa: E402
-from course.steps.maths import PAGE_TEMPLATES  # noqa: E402
 from course.steps.output_budget import LimitNotebookOutput  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
@@ -110,6 +109,6 @@ c.GenerateFeedback.preprocessors = [
 # nbgrader's own, which nbgrader would otherwise set itself.
 c.HTMLExporter.filters = {"markdown2html": "course.steps.maths.markdown2html"}
 c.HTMLExporter.extra_template_basedirs = [
-    PAGE_TEMPLATES,
+    os.path.join(COURSE_ROOT, "course", "steps", "page_templates"),
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]

@@ -205,10 +205,6 @@ def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
     return result
 
 
-def _describe_shape(value) -> str:
-    return "a Python float" if isinstance(value, float) else f"shape {np.shape(value)}"
-
-
 def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                    mistakes: Sequence[Mistake] = (), scalar_ok: bool = False,
                    rtol: float = RTOL, atol: float = ATOL, names: Sequence[str] = (),

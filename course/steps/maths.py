@@ -16,7 +16,6 @@ from jinja2 import pass_context
 from latex2mathml.converter import convert
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-PAGE_TEMPLATES = __file__.rsplit("/", 1)[0] + "/page_templates"
 _ESCAPED_UNDERSCORE_IN_TEXT = re.compile(r"(\\text\{[^{}]*?)\\_")
 
 
