@@ -103,10 +103,11 @@ class Grading:
     def assert_matches(self, actual, expected, *, what: str | None = None,
                        inputs: tuple = (), mistakes: Sequence[Mistake] = (),
                        scalar_ok: bool = False, rtol: float = RTOL,
-                       atol: float = ATOL, names: Sequence[str] = ()) -> None:
+                       atol: float = ATOL, names: Sequence[str] = (),
+                       advice: str = "") -> None:
         assert_matches(actual, expected, what=what or self.what, inputs=inputs,
                        mistakes=mistakes, scalar_ok=scalar_ok, rtol=rtol, atol=atol,
-                       names=names, fail=self.fail)
+                       names=names, advice=advice, fail=self.fail)
 
     def assert_unchanged(self, before, after, *, what: str | None = None) -> None:
         if not np.array_equal(np.asarray(before), np.asarray(after)):
@@ -208,6 +209,7 @@ def call_student(fn: Callable, *args, what: str, warning_hint: str = "",
 def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                    mistakes: Sequence[Mistake] = (), scalar_ok: bool = False,
                    rtol: float = RTOL, atol: float = ATOL, names: Sequence[str] = (),
+                   advice: str = "",
                    fail: Callable[..., GradingError] = _default_fail) -> None:
     """Fail unless `actual` equals `expected` as the contract defines it.
 
@@ -217,6 +219,7 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
     the contract's unless a check has a reason to loosen them (a numerical gradient).
     `names` says the answer is elementwise in its inputs and names them (("z", "alpha")):
     a failure then says where in z the answer is wrong and shows one entry's inputs.
+    `advice` ends a wrong-values message that names no known mistake.
     """
     expected = np.asarray(expected)
     if isinstance(actual, (bool, np.bool_)) or not isinstance(
@@ -247,7 +250,8 @@ def assert_matches(actual, expected, *, what: str, inputs: tuple = (),
                                                         atol=1e-10):
             raise fail(f"{what} is wrong: {mistake.hint}", KnownMistake)
     raise fail(f"{what} "
-               f"{describe_difference(actual_array, expected, inputs, names, rtol, atol)}")
+               f"{describe_difference(actual_array, expected, inputs, names, rtol, atol)}"
+               + (f" {advice}" if advice else ""))
 
 
 def _close(actual: np.ndarray, expected: np.ndarray, rtol: float = RTOL,

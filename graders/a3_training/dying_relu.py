@@ -14,9 +14,9 @@
   or somewhat above, with any reasonable learning rate, leak or weight gain; changing
   only the learning rate does not, nor only the leak up to 0.3 (measured on 6 draws
   each: 0.01 to 0.3 reach 20 % to 96 % test accuracy, mostly below 90 %; a leak of 0.5
-  alone reached 89 % to 96 % and may pass, by its outcome). False failures: over 2000 draws, the reference fix (biases at 0)
-  never fell below 93% test accuracy nor above 20% dead units, 3 and 5 points inside the
-  bounds; even if one draw in 2000 failed, a check that allows one failure in five
+  alone reached 89 % to 96 % and may pass, by its outcome). False failures: over 2000
+  draws, the reference fix (biases at 0) never fell below 93% test accuracy nor above
+  20% dead units, 3 and 5 points inside the bounds; even if one draw in 2000 failed, a check that allows one failure in five
   would fail a working fix with probability 10·(1/2000)² = 2.5e-6, and the margins make
   it far smaller. The dying configuration fails on every draw.
 """
