@@ -134,6 +134,10 @@ def _relation(given: np.ndarray, right: np.ndarray) -> str:
         offset = given - right
         if given.size > 1 and np.allclose(offset, offset[0], rtol=1e-6, atol=1e-12):
             return f"there it is off by {offset[0]:+.4g}"
+        if given.size > 1 and np.all(given < right):
+            return "there it is always below the right value"
+        if given.size > 1 and np.all(given > right):
+            return "there it is always above the right value"
     return ""
 
 

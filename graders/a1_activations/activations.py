@@ -58,6 +58,9 @@ SIGMOID_MISTAKES = [
             lambda z: np.tanh(z)),
     Mistake("it computes e^−z/(1+e^−z), which is 1 − σ(z) = σ(−z).",
             lambda z: 1 - ref.sigmoid(z)),
+    Mistake("it computes (1 + tanh(z))/2: the identity is σ(z) = (1 + tanh(z/2))/2, "
+            "with half of z inside the tanh.",
+            lambda z: (1 + np.tanh(np.asarray(z, dtype=float))) / 2),
 ]
 
 
@@ -81,6 +84,11 @@ SIGMOID_DERIVATIVE_MISTAKES = [
             lambda z: -ref.sigmoid_derivative(z)),
     Mistake("it computes σ(z)·(1+σ(z)): the second factor is 1 − σ(z).",
             lambda z: ref.sigmoid(z) * (1 + ref.sigmoid(z))),
+    Mistake("it computes e^−z/(1+e^−z) = σ(−z): the quotient rule squares the "
+            "denominator, σ′(z) = e^−z/(1+e^−z)² = σ(z)·(1−σ(z)).",
+            lambda z: ref.sigmoid(-np.asarray(z, dtype=float))),
+    Mistake("it computes σ(z)²: σ′(z) = σ(z)·(1−σ(z)), not σ(z)·σ(z).",
+            lambda z: ref.sigmoid(z) ** 2),
 ]
 
 
@@ -108,6 +116,8 @@ TANH_DERIVATIVE_MISTAKES = [
             ref.sigmoid_derivative),
     Mistake("it computes (1 − tanh(z))²: square tanh(z) first, then subtract it from 1.",
             lambda z: (1 - np.tanh(z)) ** 2),
+    Mistake("it computes 1/cosh(z) = sech(z): the derivative is sech²(z) = 1 − tanh²(z).",
+            lambda z: 1 / np.cosh(np.asarray(z, dtype=float))),
 ]
 COSH_HINT = ("np.cosh overflows past |z| ≈ 710, so 1/cosh² warns there: use 1 − tanh²(z), "
              "which stays finite.")
@@ -374,6 +384,8 @@ SELU_MISTAKES = [
     Mistake("λ is missing from the positive side: SELU is λ·z for z > 0.",
             lambda z: np.where(np.asarray(z) > 0, z, ref.selu(z))),
     Mistake("λ and α are swapped.", _selu_with(ref.SELU_ALPHA, ref.SELU_LAMBDA)),
+    Mistake("λ is missing: SELU is λ·z for z > 0 and λ·α·(e^z − 1) for z ≤ 0.",
+            lambda z: ref.selu(z) / ref.SELU_LAMBDA),
     Mistake("the negative side lacks the −1: it is λ·α·(e^z − 1).",
             lambda z: np.where(np.asarray(z) > 0, ref.selu(z),
                                ref.SELU_LAMBDA * ref.SELU_ALPHA

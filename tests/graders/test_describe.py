@@ -25,6 +25,7 @@ def test_how_the_wrong_values_relate_to_the_right_ones():
     assert "there it is 2 times the right value" in described(2 * right, right)
     assert "there it has the opposite sign" in described(-right, right)
     assert "there it returns 0" in described(np.zeros_like(right), right)
+    assert "there it is always below the right value" in described(right - Z ** 2 - 1, right)
 
 
 def test_the_channels_an_elementwise_answer_is_wrong_in():
