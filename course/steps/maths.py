@@ -17,10 +17,13 @@ from latex2mathml.converter import convert
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 _ESCAPED_UNDERSCORE_IN_TEXT = re.compile(r"(\\text\{[^{}]*?)\\_")
+LONGEST_FORMULA = 5000  # characters; a longer "formula" in a student's answer is shown as text
 
 
 def mathml(tex: str, display: str = "inline") -> str:
     """TeX as a MathML element; TeX the converter cannot read is shown as written."""
+    if len(tex) > LONGEST_FORMULA:
+        return f'<code class="tex">{html.escape(tex)}</code>'
     while _ESCAPED_UNDERSCORE_IN_TEXT.search(tex):  # \text{fan\_in} reads fan_in
         tex = _ESCAPED_UNDERSCORE_IN_TEXT.sub(r"\1_", tex)
     try:
