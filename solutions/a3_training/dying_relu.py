@@ -18,6 +18,9 @@ DYING_CONFIG = {"weight_gain": 2.0, "initial_bias": -4.0, "leak": 0.0, "learning
 # what a fixed network reaches on fresh data: at most this fraction of its hidden units
 # dead after training, and at least this accuracy on fresh test data
 MAX_DEAD_FRACTION = 0.25
+# a leak smaller than this passes less than a thousandth of a unit's gradient below 0: such
+# a unit is as good as dead (the usual leaky ReLU's leak is 0.01)
+NEGLIGIBLE_LEAK = 1e-3
 MIN_TEST_ACCURACY = 0.90
 
 
@@ -30,10 +33,11 @@ def dead_neuron_fraction(Z):
 
 
 def no_gradient_fraction(config, Z):
-    """The fraction of hidden units that get no gradient on any sample, under config's
-    activation: with ReLU (leak 0), the units whose pre-activation is <= 0 for every
-    sample; with a leak, none, since a unit below 0 still passes leak × its gradient."""
-    return dead_neuron_fraction(Z) if config["leak"] == 0 else 0.0
+    """The fraction of hidden units that get no gradient to speak of on any sample: the
+    units whose pre-activation is <= 0 for every sample, under ReLU or a leak too small
+    to matter (|leak| < NEGLIGIBLE_LEAK); with a real leak, none, since a unit below 0
+    still passes leak × its gradient."""
+    return dead_neuron_fraction(Z) if abs(config["leak"]) < NEGLIGIBLE_LEAK else 0.0
 
 
 def hidden_activation(leak):

@@ -146,10 +146,13 @@ WORKING_FIXES = [
 
 
 def test_a_leaky_unit_below_0_is_not_dead():
-    """Dead means no gradient on any sample: ReLU units <= 0 everywhere, never leaky ones."""
+    """Dead means no gradient on any sample: units <= 0 everywhere under ReLU (or a
+    negligible leak), never under a real leak."""
     Z = np.array([[-1.0, 2.0], [0.0, -3.0]])
     assert ref.no_gradient_fraction({**ref.DYING_CONFIG, "leak": 0.0}, Z) == 0.5
     assert ref.no_gradient_fraction({**ref.DYING_CONFIG, "leak": 0.01}, Z) == 0.0
+    # a leak of 1e-9 passes nothing to speak of: its units below 0 everywhere are dead
+    assert ref.no_gradient_fraction({**ref.DYING_CONFIG, "leak": 1e-9}, Z) == 0.5
 
 
 @pytest.fixture

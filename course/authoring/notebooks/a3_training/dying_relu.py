@@ -8,7 +8,7 @@ from solutions.a3_training import sigmoid_vs_relu as network
 
 GRADERS = "graders.a3_training.dying_relu"
 SETTINGS = ("HIDDEN_SIZES", "N_SAMPLES", "NOISE", "EPOCHS", "DYING_CONFIG", "MAX_DEAD_FRACTION",
-            "MIN_TEST_ACCURACY")
+            "NEGLIGIBLE_LEAK", "MIN_TEST_ACCURACY")
 
 
 def build():
@@ -100,8 +100,9 @@ def build():
             - `leak`: the slope of the hidden activation for z ≤ 0 (0 is ReLU, 0.01 the
               usual leaky ReLU). A leaky unit below 0 on every sample still passes
               leak × its gradient, so it is not dead: `no_gradient_fraction` counts the
-              units that get no gradient at all, which your `dead_neuron_fraction` finds
-              under ReLU and which do not exist with a leak;
+              units that get no gradient to speak of, which your `dead_neuron_fraction`
+              finds under ReLU (or a leak under `NEGLIGIBLE_LEAK`) and which do not
+              exist with a real leak;
             - `learning_rate`: the step of gradient descent.
 
             The code is given: the two-moons data and the network (shared with the last
