@@ -13,7 +13,7 @@ sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocesso
 
 from course.steps.checks_ran import VerifyChecksRan  # noqa: E402
 from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
-from course.steps.feedback import HideHiddenTests  # noqa: E402
+from course.steps.feedback import HideHiddenTests, LimitFeedback  # noqa: E402
 from course.steps.output_budget import LimitNotebookOutput  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
@@ -96,10 +96,12 @@ c.ClassReport.similarity_threshold = 0.9
 
 # Feedback goes to students: strip hidden test code and tracebacks, keep the message;
 # drop the rubrics (mark schemes) that the instructor reads in the formgrader.
+# LimitFeedback keeps everything unless the grading service asks for scores only.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearMarkScheme",
     HideHiddenTests,
+    LimitFeedback,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

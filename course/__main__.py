@@ -1,6 +1,8 @@
 """The course's command line: `python -m course <verb>` (see README.md).
 
     grade <assignment>    grade the class: autograde in parallel, feedback, grades CSV, report
+    serve                 grade each submission to nbgrader's exchange as it arrives,
+                          and release its feedback to the student
     report <assignment>   rebuild the class report (reports/<assignment>/index.html)
     check NOTEBOOK...     run the hidden graders on notebooks as a pytest session
     demo                  the whole instructor cycle on the sample class
@@ -30,6 +32,18 @@ def main(argv=None) -> int:
     grade.add_argument("--engine", choices=ENGINES, default=None,
                        help="what runs the notebooks: 'fork', children of a warm sandboxed "
                             "parent (the default), or 'kernel', a Jupyter kernel each")
+    serve = verbs.add_parser("serve", help="grade submissions as they arrive in nbgrader's "
+                                           "exchange and release their feedback")
+    serve.add_argument("--once", action="store_true",
+                       help="grade what is waiting, then exit (for cron or a CI job)")
+    serve.add_argument("--status", action="store_true",
+                       help="print what the service has seen and what waits, then exit")
+    serve.add_argument("--exchange", metavar="FOLDER", default=None,
+                       help="nbgrader's exchange folder (default: the course's Exchange.root)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="parallel graders (default: one per core)")
+    serve.add_argument("--engine", choices=ENGINES, default=None,
+                       help="what runs the notebooks (see grade --engine)")
     report = verbs.add_parser("report", help="rebuild the class report")
     report.add_argument("assignment")
     verbs.add_parser("check", help="run the hidden graders on notebooks as a pytest session: "
@@ -49,6 +63,12 @@ def main(argv=None) -> int:
         return grade_main(COURSE_ROOT, args.assignment, workers=args.workers,
                           force=args.force, lms_folder=args.from_lms,
                           scheduler=args.scheduler, engine=args.engine)
+    if args.verb == "serve":
+        from course.service.serve import main as serve_main, status
+        if args.status:
+            return status(COURSE_ROOT)
+        return serve_main(COURSE_ROOT, exchange_root=args.exchange, once=args.once,
+                          workers=args.workers, engine=args.engine)
     if args.verb == "report":
         from course.report import build_report
         print(f"report: {build_report(COURSE_ROOT, args.assignment)}")

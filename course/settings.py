@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from traitlets import Float, Integer
+from traitlets import Enum, Float, Integer
 from traitlets.config import Configurable
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ def default_db_url(root: Path) -> str:
 def db_url(root: Path = COURSE_ROOT) -> str:
     """The gradebook URL nbgrader uses for the course in `root`: what its
     nbgrader_config.py sets (itself following COURSE_DB_URL), loaded as nbgrader loads it."""
-    url = _course_config(root).CourseDirectory.get("db_url")
+    url = course_config(root).CourseDirectory.get("db_url")
     return str(url) if url else os.environ.get(DB_URL_VARIABLE) or default_db_url(root)
 
 # How long one cell may run at grading time. The limit counts CPU seconds of the cell's
@@ -37,7 +37,7 @@ CELL_CPU_SECONDS = 15
 CELL_WALL_SECONDS = 4 * CELL_CPU_SECONDS
 
 
-def _course_config(root: Path):
+def course_config(root: Path):
     """The course's nbgrader_config.py, loaded as nbgrader loads it."""
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -62,4 +62,23 @@ class ClassReport(Configurable):
 
 
 def report_settings(root: Path = COURSE_ROOT) -> ClassReport:
-    return ClassReport(config=_course_config(root))
+    return ClassReport(config=course_config(root))
+
+
+class GradingService(Configurable):
+    """The grading service's choices (`python -m course serve`, course/service/), set in
+    nbgrader_config.py like nbgrader's own: c.GradingService.min_interval = 300."""
+    before_deadline = Enum(
+        ["hints", "score", "nothing"], "hints",
+        help="what a student's feedback shows before the assignment's due date: 'hints' "
+             "(scores and the checks' messages), 'score' (scores only) or 'nothing' (no "
+             "feedback until the due date); after it, feedback is complete").tag(config=True)
+    min_interval = Float(
+        0.0, help="seconds between two gradings of one student's assignment: a submission "
+                  "that comes sooner waits, and only the newest waiting one is graded "
+                  "(0: every submission is graded at once)").tag(config=True)
+    poll_seconds = Float(1.0, help="how often the exchange is looked at").tag(config=True)
+
+
+def service_settings(root: Path = COURSE_ROOT) -> GradingService:
+    return GradingService(config=course_config(root))

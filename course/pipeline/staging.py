@@ -5,7 +5,7 @@ A submission is untrusted bytes. Staging never follows a link and never reads an
 but plain files: a symbolic or hard link, a folder where a notebook belongs, a device, a
 named pipe or a socket is never opened or copied (`file_problem`, one rule per kind).
 The assignment is its notebooks: only the release's notebooks (or one renamed copy of
-each) and the timestamp are staged; any other file is listed and left behind, so no file
+each), the timestamp and the exchange's submission secret are staged; any other file is listed and left behind, so no file
 beside a notebook can stand in for a course module or fill the disk.
 
 Each notebook is rebuilt from its cells before nbgrader sees it (`repaired_notebook`):
@@ -29,6 +29,8 @@ from nbformat import NotebookNode
 
 STAGING = ".grading/staged"  # relative to the course root; hidden from the sandbox
 TIMESTAMP = "timestamp.txt"
+# nbgrader submit writes it; release_feedback names the student's feedback by it
+SUBMISSION_SECRET = "submission_secret.txt"
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a notebook with its outputs and images; larger is not one
 MAX_TIMESTAMP_BYTES = 1024
 MAX_LISTED = 5  # ignored files named in the report; the rest are counted
@@ -273,7 +275,8 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
     # (the first MAX_LISTED only: each may be read, and a folder can hold thousands)
     ignored = []
     for name in entries:
-        if name.endswith(".ipynb") and name[:-len(".ipynb")] in release or name == TIMESTAMP:
+        if name.endswith(".ipynb") and name[:-len(".ipynb")] in release \
+                or name in (TIMESTAMP, SUBMISSION_SECRET):
             continue
         if name.endswith(".ipynb") and len(candidates) < MAX_LISTED \
                 and file_problem(submitted / name, MAX_NOTEBOOK_BYTES) is None:
@@ -308,6 +311,7 @@ def stage_submission(root: Path, assignment: str, student: str) -> Staged:
         result.problems.append(f"{len(ignored) - MAX_LISTED} more files not part of the "
                                "assignment, ignored")
     _stage_timestamp(submitted / TIMESTAMP, staged / TIMESTAMP, result)
+    _stage_secret(submitted / SUBMISSION_SECRET, staged / SUBMISSION_SECRET, result)
     if not any(staged.glob("*.ipynb")):  # nbgrader cannot grade a submission of no notebook
         _stage_untouched(release, staged)
     return result
@@ -335,6 +339,22 @@ def _stage_timestamp(path: Path, target: Path, result: Staged) -> None:
                                "(no submission time)")
     else:
         target.write_text(text)
+
+
+def _stage_secret(path: Path, target: Path, result: Staged) -> None:
+    """The secret nbgrader submit wrote (hex digits), which release_feedback needs to name
+    the student's feedback so that only the student finds it."""
+    if not os.path.lexists(path):
+        return
+    try:
+        text = read_plain_file(path, MAX_TIMESTAMP_BYTES).decode("ascii").strip()
+    except (UnsafeFile, UnicodeDecodeError):
+        text = ""
+    if text and all(c in "0123456789abcdef" for c in text):
+        target.write_text(text)
+    else:
+        result.problems.append(f"{SUBMISSION_SECRET}: not a secret nbgrader submit wrote; "
+                               "ignored (its feedback cannot be released through the exchange)")
 
 
 def _find_renamed(candidates: dict, release_notebook: NotebookNode) -> str | None:

@@ -108,8 +108,22 @@ def grade_student(assignment: str, student: str) -> Outcome:
                    dict(app.not_graded), fault, _unsandboxed)
 
 
-def feedback_for(assignment: str, student: str) -> Outcome:
-    """Generate one student's feedback with nbgrader."""
-    outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
+def feedback_for(assignment: str, student: str, shown: str = "hints") -> Outcome:
+    """Generate one student's feedback with nbgrader; `shown` is what it shows
+    (course/steps/feedback.py's LimitFeedback: "hints", everything, or "score")."""
+    _api.config.LimitFeedback.shown = shown  # read by the converter this call builds
+    try:
+        outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
+    finally:
+        _api.config.LimitFeedback.shown = "hints"
     return Outcome(outcome["success"], error=str(outcome.get("error") or "")[-2000:],
                    fault=fault)
+
+
+def grade_with_feedback(assignment: str, student: str, shown: str) -> tuple[Outcome, Outcome | None]:
+    """The grading service's step: autograde one staged submission, then generate its
+    feedback showing `shown` ("hints" or "score"; "nothing": no feedback yet)."""
+    graded = grade_student(assignment, student)
+    if graded.fault or shown == "nothing" or not (graded.success or graded.not_graded):
+        return graded, None
+    return graded, feedback_for(assignment, student, shown)

@@ -8,7 +8,8 @@ It also drops the markers by which the checks prove they ran (course/steps/check
 """
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from nbformat.v4 import new_markdown_cell
+from traitlets import Enum, Unicode
 
 from grading_kernel.protocol import MARKER_MIME
 
@@ -42,3 +43,28 @@ class HideHiddenTests(NbGraderPreprocessor):
             elif not hidden:
                 kept.append(line)
         return "\n".join(kept)
+
+
+SCORE_ONLY_NOTE = ("**Scores only, for now.** Before the deadline this course shows the points "
+                   "of each check but not its message; the messages come with the feedback "
+                   "after the deadline.")
+
+
+class LimitFeedback(NbGraderPreprocessor):
+    """What feedback shows before the deadline, as the grading service asks
+    (course/service/): "hints", everything (the default, and always after the deadline),
+    or "score", each check's points without its output, so that the hidden checks cannot
+    be probed by resubmitting."""
+    shown = Enum(["hints", "score"], "hints",
+                 help="hints: scores and the checks' messages; score: scores only").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        if self.shown == "hints":
+            return nb, resources
+        nb.cells.insert(0, new_markdown_cell(SCORE_ONLY_NOTE))
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and utils.is_grade(cell):
+            cell.outputs = []
+        return cell, resources

@@ -1,0 +1,389 @@
+"""`python -m course serve`: grade each submission as it arrives in nbgrader's exchange and
+release its feedback to the student, who fetches it with nbgrader's "Fetch Feedback".
+
+The loop, once per `GradingService.poll_seconds`:
+1. note every new folder in the exchange's inbound in the ledger (course/service/ledger.py),
+   in the order they arrived, rejecting what is not a student's submission
+   (course/service/exchange.py);
+2. for each queued submission, oldest first, one per student at a time: collect it to
+   submitted/, stage it (course/pipeline/staging.py) and hand it to a grading worker
+   (course/pipeline/worker.py's grade_with_feedback: the class grader's engine and sandbox);
+3. when a worker is done: record the grade as `python -m course grade` does (so a later
+   `grade` finds the student up to date), and release the feedback through nbgrader's
+   release_feedback, showing what the course allows before the due date
+   (GradingService.before_deadline); once the due date has passed, feedback that was held
+   back or showed scores only is generated again, complete, and released.
+A student graded less than GradingService.min_interval seconds ago waits (the ledger says
+until when), so that the hidden checks cannot be probed by resubmitting.
+
+A fault of ours (the gradebook cannot be written, the engine will not start) puts the
+submission back in the queue and pauses grading, with a growing wait, instead of writing
+a score; a worker that dies is replaced, and a submission that killed it three times is
+marked failed. One service runs per course (a lock file); killed, it starts again where
+the ledger says it was.
+"""
+import ctypes
+import datetime
+import fcntl
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from course.faults import GraderFault
+from course.pipeline import worker
+from course.pipeline.grading import (StudentResult, _record_grading, check_engine,
+                                     check_gradebook, load_results, save_results)
+from course.pipeline.staging import stage_submission, submission_digest
+from course.service import exchange
+from course.service.ledger import DONE, Entry, Ledger
+from course.settings import ENGINES, GradingService, course_config, db_url
+
+FOLDER = ".grading/service"  # in the course root: the ledger, the log, the lock
+MAX_ATTEMPTS = 3  # gradings of one submission that may end with the worker dead
+FAULT_PAUSE = (2.0, 60.0)  # seconds: the first pause after a fault of ours, the longest
+
+log = logging.getLogger("course.service")
+
+
+@dataclass
+class Job:
+    entry: Entry
+    shown: str                          # what its feedback shows: hints, score, nothing
+    result: StudentResult | None = None  # None: the feedback after the due date, no grading
+    started: float = 0.0
+
+
+def _start_worker(root: str, engine: str) -> None:
+    # the worker dies with the service, so that a killed service leaves no grading behind
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    worker.start(root, None, engine)
+
+
+class Service:
+    def __init__(self, root: Path, exchange_root: str | None = None, *,
+                 workers: int | None = None, engine: str | None = None):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange.default import Exchange
+
+        self.root = Path(root)
+        config = course_config(self.root)
+        if exchange_root:
+            config.Exchange.root = str(exchange_root)
+        self.settings = GradingService(config=config)
+        self.api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        self.inbound = (Path(Exchange(config=config).root) / self.api.coursedir.course_id
+                        / "inbound")
+        self.check_owner = bool(config.CollectApp.get("check_owner", True))
+        self.db_url = db_url(self.root)
+        self.workers = workers or os.cpu_count() or 1
+        self.engine = engine or ENGINES[0]
+        self.ledger = Ledger(self.root / FOLDER / "ledger.db")
+        self.pool = None
+        self.jobs: dict = {}  # future -> Job
+        self.duedates: dict[str, datetime.datetime | None] = {}
+        self.paused_until, self.pause = 0.0, FAULT_PAUSE[0]
+        self.stopping = False
+
+    # ---- the loop ---------------------------------------------------------------------
+    def run(self, once: bool = False) -> int:
+        resumed = self.ledger.resume()
+        if resumed:
+            log.info("%d submission(s) were being graded when the service stopped: queued again",
+                     resumed)
+        self.wait_for_gradebook(once)
+        check_engine(self.root, self.engine)
+        log.info("serving %s from %s (%d workers, feedback before the due date: %s, one "
+                 "grading per student every %g s)", self.api.coursedir.course_id,
+                 self.inbound, self.workers, self.settings.before_deadline,
+                 self.settings.min_interval)
+        try:
+            while not self.stopping:
+                if self.read_assignments():
+                    self.note_arrivals()
+                    self.release_after_due_dates()
+                    self.dispatch()
+                if once and not self.jobs and not self.ready():
+                    break
+                self.wait_for_workers(self.settings.poll_seconds)
+            while self.jobs:  # stopping: let what is being graded finish
+                self.wait_for_workers(self.settings.poll_seconds)
+        finally:
+            if self.pool:
+                self.pool.shutdown(cancel_futures=True)
+        waiting = self.ledger.entries("queued")
+        log.info("stopped; %d submission(s) queued", len(waiting))
+        return 0
+
+    def wait_for_gradebook(self, once: bool) -> None:
+        """A service waits for its gradebook (a database restarting, a long lock); a run
+        with --once stops with the fault instead."""
+        while True:
+            try:
+                return check_gradebook(self.db_url)
+            except GraderFault as fault:
+                if once or self.stopping:
+                    raise
+                self.fault_pause(str(fault))
+                time.sleep(max(0.0, self.paused_until - time.time()))
+
+    def read_assignments(self) -> bool:
+        """The gradebook's assignments and due dates, read again each round (an instructor
+        may set a due date while the service runs); False if it cannot be read now."""
+        if time.time() < self.paused_until:
+            return False
+        try:
+            with Gradebook(self.db_url) as gradebook:
+                self.duedates = {a.name: a.duedate for a in gradebook.assignments}
+            return True
+        except Exception as error:
+            self.fault_pause(f"the gradebook cannot be read ({type(error).__name__}: "
+                             f"{str(error)[:300]})")
+            return False
+
+    def note_arrivals(self) -> None:
+        if not self.inbound.is_dir():
+            return
+        for key in exchange.waiting(self.inbound, self.ledger.known()):
+            found = exchange.read_inbound(self.inbound, key, set(self.duedates), self.check_owner)
+            entry = Entry(key, found.assignment, found.student, found.submitted_at, time.time(),
+                          "rejected" if found.problem else "queued", found.problem)
+            if self.ledger.add(entry):
+                log.info("%s: %s%s", key, entry.state, f" ({found.problem})" if found.problem else "")
+
+    def ready(self) -> list[Entry]:
+        """The queued submissions to grade now, at most one per student, oldest first;
+        under a rate limit a student's newest waiting submission stands for the others."""
+        busy = {(job.entry.assignment, job.entry.student) for job in self.jobs.values()}
+        by_student: dict[tuple, list[Entry]] = {}
+        for entry in self.ledger.entries("queued"):
+            by_student.setdefault((entry.assignment, entry.student), []).append(entry)
+        chosen = []
+        for who, entries in by_student.items():
+            if who in busy:
+                continue
+            if self.settings.min_interval > 0:
+                for older in entries[:-1]:
+                    self.ledger.update(older.key, state="superseded", finished=time.time(),
+                                       detail=f"{entries[-1].key} came before it was graded")
+                entries = entries[-1:]
+            wait_until = self.allowed_from(*who)
+            if wait_until > time.time():
+                self.ledger.update(entries[0].key, detail="waits until " + time.strftime(
+                    "%H:%M:%S", time.localtime(wait_until)) + " (one grading every "
+                    f"{self.settings.min_interval:g} s)")
+                continue
+            chosen.append(entries[0])
+        return chosen
+
+    def allowed_from(self, assignment: str, student: str) -> float:
+        last = self.ledger.last_started(assignment, student)
+        return last + self.settings.min_interval if last and self.settings.min_interval else 0.0
+
+    def shown_now(self, assignment: str) -> str:
+        due = self.duedates.get(assignment)
+        if due is not None and datetime.datetime.utcnow() > due:
+            return "hints"
+        return self.settings.before_deadline
+
+    # ---- grading ----------------------------------------------------------------------
+    def dispatch(self) -> None:
+        if time.time() < self.paused_until or self.stopping:
+            return
+        for entry in self.ready():
+            if len(self.jobs) >= self.workers:
+                return
+            self.start(entry)
+
+    def start(self, entry: Entry) -> None:
+        root, assignment, student = self.root, entry.assignment, entry.student
+        try:
+            left_behind = exchange.collect(self.inbound / entry.key, root, assignment, student)
+            digest = submission_digest(root / "submitted" / student / assignment)
+            staged = stage_submission(root, assignment, student)
+        except OSError as error:  # e.g. the folder went away or cannot be read
+            self.ledger.update(entry.key, state="rejected", finished=time.time(),
+                               detail=f"could not be collected ({error.strerror or error})")
+            log.warning("%s: rejected, could not be collected (%s)", entry.key, error)
+            return
+        shown = self.shown_now(assignment)
+        started = time.time()
+        self.ledger.update(entry.key, state="grading", attempts=entry.attempts + 1,
+                           started=started, detail="")
+        result = StudentResult(student, digest, problems=left_behind + staged.problems)
+        self.submit(Job(entry, shown, result, started), worker.grade_with_feedback,
+                    assignment, student, shown)
+
+    def submit(self, job: Job, function, *args) -> None:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker, initargs=(str(self.root), self.engine))
+        self.jobs[self.pool.submit(function, *args)] = job
+
+    def wait_for_workers(self, timeout: float) -> None:
+        if not self.jobs:
+            time.sleep(timeout)
+            return
+        done, _ = wait(list(self.jobs), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            job = self.jobs.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as error:  # the worker process died
+                self.worker_died(job, error)
+                continue
+            if job.result is None:
+                self.finish_late_feedback(job, outcome)
+            else:
+                self.finish(job, *outcome)
+
+    def finish(self, job: Job, graded: worker.Outcome, feedback: worker.Outcome | None) -> None:
+        entry, result = job.entry, job.result
+        fault = graded.fault or (feedback.fault if feedback else None)
+        if fault:
+            self.ledger.update(entry.key, state="queued", detail=f"waiting: {fault}")
+            self.fault_pause(str(fault))
+            return
+        self.pause = FAULT_PAUSE[0]
+        _record_grading(self.root, entry.assignment, result, graded)
+        if feedback is not None and not feedback.success:
+            result.problems.append("feedback failed: "
+                                   + (feedback.error.strip().splitlines() or ["?"])[-1])
+        results = load_results(self.root, entry.assignment)
+        results[entry.student] = result
+        save_results(self.root, entry.assignment, results)
+        score, max_score = self.score(entry)
+        fields = dict(gradings=entry.gradings + 1, finished=time.time(), score=score,
+                      max_score=max_score, detail="; ".join(result.problems)[:1000])
+        released = feedback is not None and feedback.success and self.release(entry)
+        if released:
+            self.ledger.update(entry.key, state="released", shown=job.shown, **fields)
+        else:
+            self.ledger.update(entry.key, state="graded",
+                               shown="held" if job.shown == "nothing" else "", **fields)
+        log.info("%s: %s %s/%s in %.1f s, feedback %s%s", entry.key,
+                 "graded" if result.fully_graded else "NOT GRADED", score, max_score,
+                 time.time() - job.started, f"released ({job.shown})" if released
+                 else "held until the due date" if job.shown == "nothing" else "not released",
+                 "".join(f"\n    {problem}" for problem in result.problems))
+
+    def score(self, entry: Entry) -> tuple[float | None, float | None]:
+        try:
+            with Gradebook(self.db_url) as gradebook:
+                submission = gradebook.find_submission(entry.assignment, entry.student)
+                return submission.score, submission.max_score
+        except Exception:  # not graded, or the gradebook unavailable: the log says so
+            return None, None
+
+    def release(self, entry: Entry) -> bool:
+        try:
+            exchange.release_feedback(self.api, entry.assignment, entry.student)
+            return True
+        except Exception as error:
+            log.error("%s: feedback could not be released (%s)", entry.key, error)
+            return False
+
+    def worker_died(self, job: Job, error: BaseException) -> None:
+        entry = job.entry
+        log.error("%s: the grading worker died (%s: %s)", entry.key, type(error).__name__, error)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None  # a new one is started for the next job
+        if job.result is None:
+            return  # late feedback: tried again next round
+        attempts = entry.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.ledger.update(entry.key, state="failed", finished=time.time(),
+                               detail=f"the grading worker died {attempts} times on it "
+                                      f"({type(error).__name__}); grade it by hand")
+        else:
+            self.ledger.update(entry.key, state="queued", attempts=attempts,
+                               detail="queued again: the grading worker died")
+
+    def fault_pause(self, why: str) -> None:
+        log.error("grading paused for %.0f s: %s (a fault of the grader: no score was "
+                  "written)", self.pause, why)
+        self.paused_until = time.time() + self.pause
+        self.pause = min(self.pause * 2, FAULT_PAUSE[1])
+
+    # ---- complete feedback once the due date has passed -------------------------------
+    def release_after_due_dates(self) -> None:
+        if time.time() < self.paused_until or self.stopping:
+            return
+        busy = {(job.entry.assignment, job.entry.student) for job in self.jobs.values()}
+        latest: dict[tuple, Entry] = {}
+        for entry in self.ledger.entries("graded", "released"):
+            latest[(entry.assignment, entry.student)] = entry
+        for who, entry in latest.items():
+            if (entry.shown in ("held", "score") and who not in busy
+                    and self.shown_now(entry.assignment) == "hints"
+                    and len(self.jobs) < self.workers):
+                self.submit(Job(entry, "hints"), worker.feedback_for, *who, "hints")
+
+    def finish_late_feedback(self, job: Job, feedback: worker.Outcome) -> None:
+        entry = job.entry
+        if feedback.fault:
+            self.fault_pause(str(feedback.fault))
+        elif feedback.success and self.release(entry):
+            for same in self.ledger.entries("graded", "released"):
+                if (same.assignment, same.student) == (entry.assignment, entry.student):
+                    self.ledger.update(same.key, shown="hints")
+            self.ledger.update(entry.key, state="released", shown="hints")
+            log.info("%s: the due date has passed: complete feedback released", entry.key)
+        else:
+            self.ledger.update(entry.key, shown="")  # not tried again every round
+            log.error("%s: complete feedback failed: %s", entry.key, feedback.error[-300:])
+
+
+# ---- the command --------------------------------------------------------------------
+def configure_logging(root: Path) -> None:
+    (root / FOLDER).mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    for handler in (logging.StreamHandler(sys.stderr),
+                    logging.FileHandler(root / FOLDER / "service.log")):
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def status(root: Path) -> int:
+    """Print what the ledger holds: counts by state, and every submission not done."""
+    entries = Ledger(root / FOLDER / "ledger.db").entries()
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.state] = counts.get(entry.state, 0) + 1
+    print(", ".join(f"{count} {state}" for state, count in counts.items()) or "nothing seen yet")
+    for entry in entries:
+        if entry.state not in DONE or entry.state in ("rejected", "failed"):
+            print(f"  {entry.key}: {entry.state}{' (' + entry.detail + ')' if entry.detail else ''}")
+    return 0
+
+
+def main(root: Path, *, exchange_root: str | None = None, once: bool = False,
+         workers: int | None = None, engine: str | None = None) -> int:
+    configure_logging(root)
+    lock = open(root / FOLDER / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("another grading service is running on this course", file=sys.stderr)
+        return 2
+    service = Service(root, exchange_root, workers=workers, engine=engine)
+
+    def stop(signum, frame):  # finish what is being graded, then exit
+        service.stopping = True
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        return service.run(once)
+    except GraderFault as fault:
+        log.error("the service cannot start: %s", fault)
+        return fault.exit_code
