@@ -114,3 +114,13 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(COURSE_ROOT, "course", "steps", "page_templates"),
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]
+
+# The grading service (`python -m course serve`, course/service/), not an nbgrader setting.
+# It grades each submission that arrives in the exchange (nbgrader's Exchange.root, by
+# default /usr/local/share/nbgrader/exchange) and releases its feedback. Before the due
+# date (`nbgrader db assignment add <assignment> --duedate=...`) students see their scores
+# and the checks' messages ("hints"); "score" hides the messages and "nothing" holds the
+# feedback until the due date. A student is graded at most once per 5 minutes: a sooner
+# resubmission waits, so the hidden checks cannot be probed by resubmitting.
+c.GradingService.before_deadline = "hints"
+c.GradingService.min_interval = 300

@@ -77,7 +77,7 @@ class GradingService(Configurable):
         0.0, help="seconds between two gradings of one student's assignment: a submission "
                   "that comes sooner waits, and only the newest waiting one is graded "
                   "(0: every submission is graded at once)").tag(config=True)
-    poll_seconds = Float(1.0, help="how often the exchange is looked at").tag(config=True)
+    poll_seconds = Float(0.5, help="how often the exchange is looked at").tag(config=True)
 
 
 def service_settings(root: Path = COURSE_ROOT) -> GradingService:

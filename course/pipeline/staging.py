@@ -50,11 +50,12 @@ class Staged:
     problems: list[str] = field(default_factory=list)  # in plain words, for the report
 
 
-def file_problem(path: Path, max_bytes: int) -> str | None:
+def file_problem(path: Path, max_bytes: int, dir_fd: int | None = None) -> str | None:
     """Why `path` may not be read as a submitted file, or None if it is a plain file of at
-    most `max_bytes`. The path itself is examined, never what a link points to."""
+    most `max_bytes`. The path itself is examined, never what a link points to (with
+    `dir_fd`, `path` is a name in that open folder)."""
     try:
-        info = os.lstat(path)
+        info = os.lstat(path, dir_fd=dir_fd)
     except OSError as error:
         return f"could not be examined ({error.strerror})"
     mode = info.st_mode
@@ -77,14 +78,14 @@ def file_problem(path: Path, max_bytes: int) -> str | None:
     return None
 
 
-def read_plain_file(path: Path, max_bytes: int) -> bytes:
+def read_plain_file(path: Path, max_bytes: int, dir_fd: int | None = None) -> bytes:
     """The bytes of a plain submitted file; UnsafeFile (saying what it is) otherwise.
     The file is checked again once open, so swapping it for a link in between is caught."""
-    problem = file_problem(path, max_bytes)
+    problem = file_problem(path, max_bytes, dir_fd)
     if problem:
         raise UnsafeFile(problem)
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
     except OSError as error:
         raise UnsafeFile(f"could not be opened ({error.strerror})") from None
     with open(descriptor, "rb") as file:

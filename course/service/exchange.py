@@ -87,25 +87,36 @@ def waiting(inbound: Path, known: set[str]) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-def collect(source: Path, root: Path, assignment: str, student: str) -> list[str]:
+def collect(inbound: Path, key: str, root: Path, assignment: str, student: str,
+            check_owner: bool) -> list[str]:
     """Copy one submission folder to submitted/<student>/<assignment>/, replacing what
-    was there, as `nbgrader collect --update` would, but copying plain files only. Returns
-    what was left behind, in words."""
-    target = root / "submitted" / student / assignment
-    incoming = target.parent / f".{assignment}.incoming"
-    shutil.rmtree(incoming, ignore_errors=True)
-    incoming.mkdir(parents=True)
-    problems = []
-    with os.scandir(source) as entries:
-        names = sorted(entry.name for entry in entries)
-    for count, name in enumerate(names):
-        if count == MAX_FILES:
-            problems.append(f"{len(names) - MAX_FILES} more files in the submission, not collected")
-            break
-        try:
-            (incoming / name).write_bytes(read_plain_file(source / name, MAX_NOTEBOOK_BYTES))
-        except UnsafeFile as error:
-            problems.append(f"{shown(name)}: {error}; not collected")
+    was there, as `nbgrader collect --update` would, but copying plain files only. The
+    folder is opened once, without following a link, and every file is read through that
+    open folder, so swapping the folder for a link after it was looked at reads nothing
+    else. Returns what was left behind, in words; UnsafeFile if the folder itself is
+    not the student's."""
+    folder = os.open(inbound / key, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        owner = _owner(os.fstat(folder).st_uid)
+        if check_owner and owner != student:
+            raise UnsafeFile(f"submitted as {student} but owned by {owner}")
+        names = sorted(os.listdir(folder))
+        target = root / "submitted" / student / assignment
+        incoming = target.parent / f".{assignment}.incoming"
+        shutil.rmtree(incoming, ignore_errors=True)
+        incoming.mkdir(parents=True)
+        problems = []
+        for count, name in enumerate(names):
+            if count == MAX_FILES:
+                problems.append(f"{len(names) - MAX_FILES} more files in the submission, "
+                                "not collected")
+                break
+            try:
+                (incoming / name).write_bytes(read_plain_file(name, MAX_NOTEBOOK_BYTES, folder))
+            except UnsafeFile as error:
+                problems.append(f"{shown(name)}: {error}; not collected")
+    finally:
+        os.close(folder)
     if target.exists():
         shutil.rmtree(target)
     incoming.rename(target)

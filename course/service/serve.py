@@ -41,13 +41,13 @@ from course.faults import GraderFault
 from course.pipeline import worker
 from course.pipeline.grading import (StudentResult, _record_grading, check_engine,
                                      check_gradebook, load_results, save_results)
-from course.pipeline.staging import stage_submission, submission_digest
+from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
 from course.service.ledger import DONE, Entry, Ledger
 from course.settings import ENGINES, GradingService, course_config, db_url
 
 FOLDER = ".grading/service"  # in the course root: the ledger, the log, the lock
-MAX_ATTEMPTS = 3  # gradings of one submission that may end with the worker dead
+MAX_DEATHS = 3  # gradings of one submission that may end with the worker dead
 FAULT_PAUSE = (2.0, 60.0)  # seconds: the first pause after a fault of ours, the longest
 
 log = logging.getLogger("course.service")
@@ -64,6 +64,10 @@ class Job:
 def _start_worker(root: str, engine: str) -> None:
     # the worker dies with the service, so that a killed service leaves no grading behind
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # not the service's handlers (forked with it): SIGTERM from a broken pool ends the
+    # worker, and Ctrl-C in the service's terminal lets the grading in hand finish
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker.start(root, None, engine)
 
 
@@ -91,6 +95,7 @@ class Service:
         self.jobs: dict = {}  # future -> Job
         self.duedates: dict[str, datetime.datetime | None] = {}
         self.paused_until, self.pause = 0.0, FAULT_PAUSE[0]
+        self.deaths: dict[str, int] = {}  # submission -> workers it has seen die
         self.stopping = False
 
     # ---- the loop ---------------------------------------------------------------------
@@ -177,9 +182,10 @@ class Service:
                 entries = entries[-1:]
             wait_until = self.allowed_from(*who)
             if wait_until > time.time():
-                self.ledger.update(entries[0].key, detail="waits until " + time.strftime(
-                    "%H:%M:%S", time.localtime(wait_until)) + " (one grading every "
-                    f"{self.settings.min_interval:g} s)")
+                detail = (f"waits until {time.strftime('%H:%M:%S', time.localtime(wait_until))}"
+                          f" (one grading every {self.settings.min_interval:g} s)")
+                if entries[0].detail != detail:
+                    self.ledger.update(entries[0].key, detail=detail)
                 continue
             chosen.append(entries[0])
         return chosen
@@ -206,13 +212,15 @@ class Service:
     def start(self, entry: Entry) -> None:
         root, assignment, student = self.root, entry.assignment, entry.student
         try:
-            left_behind = exchange.collect(self.inbound / entry.key, root, assignment, student)
+            left_behind = exchange.collect(self.inbound, entry.key, root, assignment, student,
+                                           self.check_owner)
             digest = submission_digest(root / "submitted" / student / assignment)
             staged = stage_submission(root, assignment, student)
-        except OSError as error:  # e.g. the folder went away or cannot be read
+        except (OSError, UnsafeFile) as error:  # e.g. the folder is gone, or now a link
+            why = getattr(error, "strerror", None) or str(error)
             self.ledger.update(entry.key, state="rejected", finished=time.time(),
-                               detail=f"could not be collected ({error.strerror or error})")
-            log.warning("%s: rejected, could not be collected (%s)", entry.key, error)
+                               detail=f"could not be collected ({why})")
+            log.warning("%s: rejected, could not be collected (%s)", entry.key, why)
             return
         shown = self.shown_now(assignment)
         started = time.time()
@@ -295,17 +303,18 @@ class Service:
     def worker_died(self, job: Job, error: BaseException) -> None:
         entry = job.entry
         log.error("%s: the grading worker died (%s: %s)", entry.key, type(error).__name__, error)
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = None  # a new one is started for the next job
+        if self.pool:  # every job in it fails the same way: the first one replaces it
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
         if job.result is None:
             return  # late feedback: tried again next round
-        attempts = entry.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
+        deaths = self.deaths[entry.key] = self.deaths.get(entry.key, 0) + 1
+        if deaths >= MAX_DEATHS:
             self.ledger.update(entry.key, state="failed", finished=time.time(),
-                               detail=f"the grading worker died {attempts} times on it "
+                               detail=f"the grading worker died {deaths} times on it "
                                       f"({type(error).__name__}); grade it by hand")
         else:
-            self.ledger.update(entry.key, state="queued", attempts=attempts,
+            self.ledger.update(entry.key, state="queued",
                                detail="queued again: the grading worker died")
 
     def fault_pause(self, why: str) -> None:

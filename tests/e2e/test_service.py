@@ -70,6 +70,18 @@ def serve(classroom, *args) -> subprocess.Popen:
         start_new_session=True)
 
 
+def stop_service(service: subprocess.Popen) -> int:
+    """SIGTERM, as systemd stops it: the service finishes what it grades and exits. Killed
+    (with its workers, its process group) if it has not within a minute."""
+    service.send_signal(signal.SIGTERM)
+    try:
+        return service.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(service.pid, signal.SIGKILL)
+        service.wait()
+        raise
+
+
 def serve_once(classroom) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "course", "serve", "--once", "--exchange", str(classroom.exchange)],
@@ -131,8 +143,7 @@ def test_each_student_fetches_feedback_seconds_after_submitting(course, answers)
                    180, "five submissions graded or rejected")
         print(f"submit to released feedback: {time.monotonic() - submitted:.1f} s for two students")
     finally:
-        service.send_signal(signal.SIGTERM)
-        assert service.wait(timeout=60) == 0  # finishes what it grades, then exits
+        assert stop_service(service) == 0
 
     entries = {(e.student, e.state): e for e in ledger(course, right, wrong, hostile, "")}
     assert "owned by " + hostile in entries[(right, "rejected")].detail
@@ -187,7 +198,8 @@ def test_scores_only_before_the_due_date_and_one_grading_per_interval(course, an
 def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, answers):
     """Four students submit three times each while the service grades; it is killed with
     SIGKILL mid-burst (its workers die with it) and started again while the gradebook is
-    locked for 12 s: every submission ends graded once, released, in the order it came."""
+    locked for 12 s, and then one of its workers is killed: every submission ends graded
+    once, released, in the order it came."""
     configure(course, before_deadline="hints", min_interval=0)
     students = course.students[4:8]
     for student in students:
@@ -213,14 +225,19 @@ def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, an
     time.sleep(12)
     gradebook.rollback()
     gradebook.close()
+    # then a grading worker dies mid-grading (the kernel's OOM killer, say)
+    wait_until(lambda: "grading" in {e.state for e in ledger(course, *students)}, 120,
+               "a submission being graded")
+    workers = subprocess.run(["pgrep", "-P", str(service.pid)], capture_output=True,
+                             text=True).stdout.split()
+    os.kill(int(workers[0]), signal.SIGKILL)
     for thread in burst:
         thread.join()
     try:
         wait_until(lambda: [e.state for e in ledger(course, *students)] == ["released"] * 12,
                    300, "all twelve submissions released")
     finally:
-        service.send_signal(signal.SIGTERM)
-        service.wait(timeout=60)
+        stop_service(service)
 
     entries = ledger(course, *students)
     assert all(entry.gradings == 1 for entry in entries), [(e.key, e.gradings) for e in entries]
@@ -232,7 +249,8 @@ def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, an
         assert len(fetched) == 3 and all(set(pages) == {"activations", "prelu"}
                                          for pages in fetched.values())
     log = (course.root / FOLDER / "service.log").read_text()
-    assert "queued again" in log
+    assert "were being graded when the service stopped: queued again" in log
+    assert "the grading worker died" in log
 
 
 def _service_processes(classroom) -> list[str]:
