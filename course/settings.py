@@ -78,7 +78,3 @@ class GradingService(Configurable):
                   "that comes sooner waits, and only the newest waiting one is graded "
                   "(0: every submission is graded at once)").tag(config=True)
     poll_seconds = Float(0.5, help="how often the exchange is looked at").tag(config=True)
-
-
-def service_settings(root: Path = COURSE_ROOT) -> GradingService:
-    return GradingService(config=course_config(root))

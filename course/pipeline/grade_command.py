@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from course.steps.export import NotebookColumnsExport
 from course.faults import GraderFault
-from course.pipeline.grading import check_gradebook, grade_class
+from course.pipeline.grading import check_gradebook, grade_class, hold_course_lock
 from course.nbgrader_commands import nbgrader
 from course.steps.sandbox import sandbox_available
 from course.settings import db_url
@@ -68,6 +68,11 @@ def progress_bar(done: int, total: int, label: str) -> None:
 def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
          lms_folder: str | None = None, scheduler: str | None = None,
          engine: str | None = None) -> int:
+    lock = hold_course_lock(root)  # held until this process ends
+    if lock is None:
+        print("The course is being graded already (the grading service, `python -m course "
+              "serve`, or another `grade`): stop it first.", file=sys.stderr)
+        return 2
     try:
         check_gradebook(db_url(root))
     except GraderFault as fault:

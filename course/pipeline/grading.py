@@ -30,6 +30,7 @@ from course.settings import ENGINES
 from course.steps.output_budget import CUT_NOTE
 
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
+LOCK = ".grading/lock"  # held by `grade` and by the grading service while they run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
 KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
                    "CellCPUTimeExceeded": "a cell used more than its CPU time",
@@ -64,6 +65,23 @@ def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
                     reasons.add("its outputs passed the notebook's output budget and were cut")
         problems += [f"{path.name}: {reason}" for reason in sorted(reasons)]
     return problems
+
+
+def hold_course_lock(root: Path):
+    """The course's grading lock, held until the returned file is closed (or the process
+    ends), or None if `grade` or the grading service already holds it: both write the
+    same records, so one grades at a time."""
+    import fcntl
+
+    path = root / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(path, "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 # ---- the class ----------------------------------------------------------------------

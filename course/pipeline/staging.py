@@ -5,8 +5,9 @@ A submission is untrusted bytes. Staging never follows a link and never reads an
 but plain files: a symbolic or hard link, a folder where a notebook belongs, a device, a
 named pipe or a socket is never opened or copied (`file_problem`, one rule per kind).
 The assignment is its notebooks: only the release's notebooks (or one renamed copy of
-each), the timestamp and the exchange's submission secret are staged; any other file is listed and left behind, so no file
-beside a notebook can stand in for a course module or fill the disk.
+each), the timestamp and the exchange's submission secret are staged; any other file is
+listed and left behind, so no file beside a notebook can stand in for a course module or
+fill the disk.
 
 Each notebook is rebuilt from its cells before nbgrader sees it (`repaired_notebook`):
 cells keep their type and source, and each nbgrader cell gets back the release's own

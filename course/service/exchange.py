@@ -36,6 +36,8 @@ class Inbound:
 
 
 def read_inbound(folder: Path, key: str, assignments: set[str], check_owner: bool) -> Inbound:
+    if shown(key) != key:  # bytes that are not UTF-8: no text (nor ledger) can hold the name
+        return Inbound(shown(key), problem="not a submission: its name is not UTF-8 text")
     parts = key.rsplit("+", 3)
     if len(parts) != 4:
         return Inbound(key, problem="not a submission: its name is not "

@@ -86,9 +86,10 @@ class Ledger:
                                "detail = 'queued again: the service stopped while grading it' "
                                "WHERE state = 'grading'").rowcount
 
-    def last_started(self, assignment: str, student: str) -> float | None:
-        """When the student's assignment was last graded (for the rate limit)."""
+    def last_graded(self, assignment: str, student: str) -> float | None:
+        """When the student's last finished grading of the assignment started (for the
+        rate limit; a grading that a fault or a stop cut short does not count)."""
         (started,), = self.db.execute(
-            "SELECT MAX(started) FROM submission WHERE assignment = ? AND student = ?",
-            (assignment, student))
+            "SELECT MAX(started) FROM submission WHERE assignment = ? AND student = ? "
+            "AND state IN ('graded', 'released')", (assignment, student))
         return started

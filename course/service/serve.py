@@ -19,12 +19,11 @@ until when), so that the hidden checks cannot be probed by resubmitting.
 A fault of ours (the gradebook cannot be written, the engine will not start) puts the
 submission back in the queue and pauses grading, with a growing wait, instead of writing
 a score; a worker that dies is replaced, and a submission that killed it three times is
-marked failed. One service runs per course (a lock file); killed, it starts again where
-the ledger says it was.
+marked failed. One service (or `grade`) runs per course at a time (a lock file); killed,
+it starts again where the ledger says it was.
 """
 import ctypes
 import datetime
-import fcntl
 import logging
 import multiprocessing
 import os
@@ -40,13 +39,14 @@ from nbgrader.api import Gradebook
 from course.faults import GraderFault
 from course.pipeline import worker
 from course.pipeline.grading import (StudentResult, _record_grading, check_engine,
-                                     check_gradebook, load_results, save_results)
+                                     check_gradebook, hold_course_lock, load_results,
+                                     save_results)
 from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
 from course.service.ledger import DONE, Entry, Ledger
 from course.settings import ENGINES, GradingService, course_config, db_url
 
-FOLDER = ".grading/service"  # in the course root: the ledger, the log, the lock
+FOLDER = ".grading/service"  # in the course root: the ledger and the log
 MAX_DEATHS = 3  # gradings of one submission that may end with the worker dead
 FAULT_PAUSE = (2.0, 60.0)  # seconds: the first pause after a fault of ours, the longest
 
@@ -97,14 +97,18 @@ class Service:
         self.paused_until, self.pause = 0.0, FAULT_PAUSE[0]
         self.deaths: dict[str, int] = {}  # submission -> workers it has seen die
         self.stopping = False
+        self.once = False  # --once: a fault of ours ends the run (exit code 3), no waiting
+        self.exit_code = 0
+        self.said_no_inbound = False
 
     # ---- the loop ---------------------------------------------------------------------
     def run(self, once: bool = False) -> int:
+        self.once = once
         resumed = self.ledger.resume()
         if resumed:
             log.info("%d submission(s) were being graded when the service stopped: queued again",
                      resumed)
-        self.wait_for_gradebook(once)
+        self.wait_for_gradebook()
         check_engine(self.root, self.engine)
         log.info("serving %s from %s (%d workers, feedback before the due date: %s, one "
                  "grading per student every %g s)", self.api.coursedir.course_id,
@@ -126,16 +130,16 @@ class Service:
                 self.pool.shutdown(cancel_futures=True)
         waiting = self.ledger.entries("queued")
         log.info("stopped; %d submission(s) queued", len(waiting))
-        return 0
+        return self.exit_code
 
-    def wait_for_gradebook(self, once: bool) -> None:
+    def wait_for_gradebook(self) -> None:
         """A service waits for its gradebook (a database restarting, a long lock); a run
         with --once stops with the fault instead."""
         while True:
             try:
                 return check_gradebook(self.db_url)
             except GraderFault as fault:
-                if once or self.stopping:
+                if self.once or self.stopping:
                     raise
                 self.fault_pause(str(fault))
                 time.sleep(max(0.0, self.paused_until - time.time()))
@@ -156,13 +160,18 @@ class Service:
 
     def note_arrivals(self) -> None:
         if not self.inbound.is_dir():
+            if not self.said_no_inbound:
+                log.warning("no inbound folder at %s yet: release an assignment (nbgrader "
+                            "release_assignment) or pass --exchange", self.inbound)
+                self.said_no_inbound = True
             return
         for key in exchange.waiting(self.inbound, self.ledger.known()):
             found = exchange.read_inbound(self.inbound, key, set(self.duedates), self.check_owner)
-            entry = Entry(key, found.assignment, found.student, found.submitted_at, time.time(),
-                          "rejected" if found.problem else "queued", found.problem)
+            entry = Entry(found.key, found.assignment, found.student, found.submitted_at,
+                          time.time(), "rejected" if found.problem else "queued", found.problem)
             if self.ledger.add(entry):
-                log.info("%s: %s%s", key, entry.state, f" ({found.problem})" if found.problem else "")
+                log.info("%s: %s%s", found.key, entry.state,
+                         f" ({found.problem})" if found.problem else "")
 
     def ready(self) -> list[Entry]:
         """The queued submissions to grade now, at most one per student, oldest first;
@@ -191,7 +200,7 @@ class Service:
         return chosen
 
     def allowed_from(self, assignment: str, student: str) -> float:
-        last = self.ledger.last_started(assignment, student)
+        last = self.ledger.last_graded(assignment, student)
         return last + self.settings.min_interval if last and self.settings.min_interval else 0.0
 
     def shown_now(self, assignment: str) -> str:
@@ -318,6 +327,10 @@ class Service:
                                detail="queued again: the grading worker died")
 
     def fault_pause(self, why: str) -> None:
+        if self.once:
+            log.error("stopping: %s (a fault of the grader: no score was written)", why)
+            self.stopping, self.exit_code = True, GraderFault.exit_code
+            return
         log.error("grading paused for %.0f s: %s (a fault of the grader: no score was "
                   "written)", self.pause, why)
         self.paused_until = time.time() + self.pause
@@ -379,11 +392,10 @@ def status(root: Path) -> int:
 def main(root: Path, *, exchange_root: str | None = None, once: bool = False,
          workers: int | None = None, engine: str | None = None) -> int:
     configure_logging(root)
-    lock = open(root / FOLDER / "lock", "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        print("another grading service is running on this course", file=sys.stderr)
+    lock = hold_course_lock(root)  # held until this process ends
+    if lock is None:
+        print("The course is being graded already (another grading service or `python -m "
+              "course grade`): nothing to do.", file=sys.stderr)
         return 2
     service = Service(root, exchange_root, workers=workers, engine=engine)
 

@@ -27,6 +27,14 @@ def test_a_folder_whose_name_is_not_a_submission_is_rejected(tmp_path, key, word
     assert words in exchange.read_inbound(tmp_path, key, {"a1_activations"}, False).problem
 
 
+def test_a_name_that_is_not_text_is_rejected_and_can_be_recorded(tmp_path):
+    key = os.fsdecode(b"alice+a1_activations+2026-12-04 08:00:00.000000 UTC+\xff")
+    os.mkdir(os.fsencode(tmp_path) + b"/" + os.fsencode(key))
+    found = exchange.read_inbound(tmp_path, key, {"a1_activations"}, False)
+    assert "not UTF-8" in found.problem
+    assert Ledger(tmp_path / "ledger.db").add(Entry(found.key, "", "", "", 0.0, "rejected"))
+
+
 def test_a_submission_is_read_from_its_name(tmp_path):
     (tmp_path / KEY).mkdir()
     found = exchange.read_inbound(tmp_path, KEY, {"a1_activations"}, False)
@@ -114,8 +122,9 @@ def test_the_ledger_records_each_submission_once_and_resumes_after_a_stop(tmp_pa
     assert [(e.key, e.state) for e in reopened.entries()] == [
         ("one", "queued"), ("two", "queued"), ("three", "released")]
     assert "stopped while grading" in reopened.entries("queued")[1].detail
-    assert reopened.last_started("a1_activations", "alice") == 100.0
-    assert reopened.last_started("a1_activations", "bob") is None
+    # the rate limit counts gradings that ended, not the one the stop cut short
+    assert reopened.last_graded("a1_activations", "alice") == 50.0
+    assert reopened.last_graded("a1_activations", "bob") is None
 
 
 def graded_notebook():

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -142,6 +141,11 @@ def test_each_student_fetches_feedback_seconds_after_submitting(course, answers)
         wait_until(lambda: settled(ledger(course, right, wrong, hostile, ""), 5),
                    180, "five submissions graded or rejected")
         print(f"submit to released feedback: {time.monotonic() - submitted:.1f} s for two students")
+        # the service and `grade` write the same records: one grades at a time
+        refused = subprocess.run([sys.executable, "-m", "course", "grade", ASSIGNMENT],
+                                 cwd=course.root, env=environment(), capture_output=True,
+                                 text=True, timeout=120)
+        assert refused.returncode == 2 and "being graded already" in refused.stderr
     finally:
         assert stop_service(service) == 0
 
