@@ -87,14 +87,20 @@ class PostgresServer:
             os.chown(self.folder, user.pw_uid, user.pw_gid)
             self.prefix = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
                            "--clear-groups"]
-        data = self.folder / "data"
-        self._run("initdb", "-D", str(data), "-U", "grader", "--auth=trust",
+        self.data = self.folder / "data"
+        self._run("initdb", "-D", str(self.data), "-U", "grader", "--auth=trust",
                   "--encoding=UTF8", "--locale=C")
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.folder / "log"), "-w",
+        self.start()
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w",
                   "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} "
                         f"-c unix_socket_directories={self.folder} -c max_connections=100",
                   "start")
-        self.data = data
+
+    def pause(self) -> None:
+        """Shut the server down, keeping its data: start() brings it back."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def _run(self, program: str, *args: str) -> None:
         result = subprocess.run([*self.prefix, str(self.bin_dir / program), *args],
@@ -113,7 +119,7 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.pause()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -116,8 +116,25 @@ def feedback_for(assignment: str, student: str, shown: str = "hints") -> Outcome
         outcome, fault = _run_step(lambda: _api.generate_feedback(assignment, student, True))
     finally:
         _api.config.LimitFeedback.shown = "hints"
+    if not outcome["success"] and fault is None:
+        fault = _gradebook_fault()  # nbgrader reports a gradebook it cannot reach as text
     return Outcome(outcome["success"], error=str(outcome.get("error") or "")[-2000:],
                    fault=fault)
+
+
+def _gradebook_fault() -> GraderFault | None:
+    """GradebookUnavailable if the gradebook cannot be read now, else None."""
+    import sqlalchemy
+    from nbgrader.api import Gradebook
+
+    from course.faults import GradebookUnavailable
+    from course.steps.autograde import gradebook_message
+    try:
+        with Gradebook(_api.coursedir.db_url) as gradebook:
+            gradebook.db.execute(sqlalchemy.text("SELECT 1"))
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        return GradebookUnavailable(gradebook_message(error))
+    return None
 
 
 def grade_with_feedback(assignment: str, student: str, shown: str) -> tuple[Outcome, Outcome | None]:

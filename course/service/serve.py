@@ -166,7 +166,7 @@ class Service:
                 self.said_no_inbound = True
             return
         for key in exchange.waiting(self.inbound, self.ledger.known()):
-            found = exchange.read_inbound(self.inbound, key, set(self.duedates), self.check_owner)
+            found = exchange.read_inbound(self.inbound, key, self.check_owner)
             entry = Entry(found.key, found.assignment, found.student, found.submitted_at,
                           time.time(), "rejected" if found.problem else "queued", found.problem)
             if self.ledger.add(entry):
@@ -183,6 +183,12 @@ class Service:
         chosen = []
         for who, entries in by_student.items():
             if who in busy:
+                continue
+            if who[0] not in self.duedates:  # not (or not yet) in the gradebook: it waits
+                detail = f"waits: no assignment '{who[0]}' in the gradebook"
+                for entry in entries:
+                    if entry.detail != detail:
+                        self.ledger.update(entry.key, detail=detail)
                 continue
             if self.settings.min_interval > 0:
                 for older in entries[:-1]:

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from course.exchange_class import ExchangeClass
-from course.local_services import environment
+from course.local_services import PostgresServer, environment, postgres_bin, run_nbgrader
 from course.nbgrader_commands import nbgrader
 from course.sample_class import changed
 from course.service.ledger import DONE, Ledger
@@ -191,12 +191,17 @@ def test_scores_only_before_the_due_date_and_one_grading_per_interval(course, an
     for _ in range(2):
         time.sleep(1.1)  # nbgrader's timestamps are to the microsecond; one per submission
         assert course.submit(student).returncode == 0
+    # and a submission for an assignment the gradebook does not have (yet): it waits
+    unknown = f"{student}+a9_unknown+2026-12-04 10:00:00.000000 UTC+abc"
+    as_shell(course, student, f"mkdir '{course.exchange}/activations/inbound/{unknown}'")
     serve_once(course)
-    first, second, third = ledger(course, student)
+    first, second, third, waiting = ledger(course, student)
     assert (first.state, first.shown, second.state, third.state) == (
         "released", "score", "superseded", "queued")
     assert "waits until" in third.detail
-    assert f"{third.key}: queued (waits until" in status(course)
+    shown = status(course)
+    assert f"{third.key}: queued (waits until" in shown
+    assert f"{unknown}: queued (waits: no assignment 'a9_unknown' in the gradebook)" in shown
 
 
 def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, answers):
@@ -230,11 +235,12 @@ def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, an
     gradebook.rollback()
     gradebook.close()
     # then a grading worker dies mid-grading (the kernel's OOM killer, say)
-    wait_until(lambda: "grading" in {e.state for e in ledger(course, *students)}, 120,
-               "a submission being graded")
-    workers = subprocess.run(["pgrep", "-P", str(service.pid)], capture_output=True,
-                             text=True).stdout.split()
-    os.kill(int(workers[0]), signal.SIGKILL)
+    def workers():
+        return subprocess.run(["pgrep", "-P", str(service.pid)], capture_output=True,
+                              text=True).stdout.split()
+    wait_until(lambda: "grading" in {e.state for e in ledger(course, *students)} and workers(),
+               120, "a submission being graded by a worker")
+    os.kill(int(workers()[0]), signal.SIGKILL)
     for thread in burst:
         thread.join()
     try:
@@ -293,3 +299,46 @@ def test_feedback_held_until_the_due_date_then_complete(course, answers):
     for student in (scores_only, held):
         (page,) = course.fetch_feedback(student).values()
         assert HINT in page["activations"]
+
+
+@pytest.mark.skipif(postgres_bin() is None, reason="needs PostgreSQL (apt-get install postgresql)")
+def test_a_postgresql_gradebook_that_goes_down_mid_burst_loses_nothing(
+        tmp_path_factory, monkeypatch):
+    """With the gradebook on a PostgreSQL server that is shut down for 8 s while submissions
+    are being graded, grading pauses (no score written) and resumes: every submission is
+    released, graded once, with the score its answers earn."""
+    server = PostgresServer(postgres_bin())
+    url = server.create_database("service")
+    monkeypatch.setenv("COURSE_DB_URL", url)  # for the service and nbgrader's commands
+    root = copy_course(tmp_path_factory.mktemp("service-postgres") / "course")
+    run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", db_url=url)
+    classroom = ExchangeClass(root, ASSIGNMENT, students=3)
+    try:
+        configure(classroom, before_deadline="hints", min_interval=0)
+        reference = reference_answers(root / "source" / ASSIGNMENT)
+        for student in classroom.students:
+            classroom.fetch(student)
+            classroom.work(student, reference)
+        service = serve(classroom)
+        try:
+            for student in classroom.students:
+                assert classroom.submit(student).returncode == 0
+            wait_until(lambda: "released" in {e.state for e in ledger(classroom, *classroom.students)},
+                       180, "a first submission released")
+            server.pause()
+            time.sleep(8)
+            server.start()
+            for student in classroom.students:  # and a second round, after the outage
+                assert classroom.submit(student).returncode == 0
+            wait_until(lambda: [e.state for e in ledger(classroom, *classroom.students)]
+                       == ["released"] * 6, 300, "six submissions released")
+        finally:
+            stop_service(service)
+        entries = ledger(classroom, *classroom.students)
+        assert all(e.gradings == 1 and e.score == e.max_score for e in entries), \
+            [(e.key, e.gradings, e.score, e.max_score) for e in entries]
+        log = (root / FOLDER / "service.log").read_text()
+        assert "grading paused" in log and "no score was written" in log
+    finally:
+        classroom.close()
+        server.stop()
