@@ -30,10 +30,14 @@ class ExchangeClass:
         # the venv, and the Python it was made from (pyenv's lives in /root)
         interpreter = Path(os.path.realpath(sys.executable)).parent.parent
         self._opened = _open_path_to(VENV_BIN) + _open_path_to(interpreter)
-        for student in self.students:
-            subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", student],
-                           check=True, capture_output=True)
-        run_nbgrader(root, "release_assignment", assignment, "--force", *self.options)
+        try:
+            for student in self.students:
+                subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", student],
+                               check=True, capture_output=True)
+            run_nbgrader(root, "release_assignment", assignment, "--force", *self.options)
+        except BaseException:
+            self.close()  # no user, folder or opened path left behind
+            raise
 
     @property
     def options(self) -> list[str]:

@@ -240,7 +240,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
     with backend as run:
         grading = run(worker.grade_student, assignment, to_grade)
         for done, (student, outcome) in enumerate(grading, start=1):
-            fault = _record_grading(root, assignment, results[student], outcome)
+            fault = record_grading(root, assignment, results[student], outcome)
             recorded.add(student)
             if fault:
                 break
@@ -274,7 +274,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
     return results
 
 
-def _record_grading(root: Path, assignment: str, result: StudentResult,
+def record_grading(root: Path, assignment: str, result: StudentResult,
                     outcome: "Outcome | BaseException") -> GraderFault | None:
     """Put one student's grading outcome in the record and its log on disk; returns the
     fault of ours that stopped it, if any."""

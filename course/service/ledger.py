@@ -18,7 +18,6 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-STATES = ("queued", "grading", "graded", "released", "superseded", "rejected", "failed")
 DONE = ("graded", "released", "superseded", "rejected", "failed")
 
 
@@ -35,7 +34,7 @@ class Entry:
     gradings: int = 0   # gradings finished
     started: float | None = None   # when its last grading started
     finished: float | None = None  # when its feedback was released (or its grading ended)
-    shown: str = ""     # what its released feedback shows ("hints", "score")
+    shown: str = ""     # its feedback: "hints" or "score" (released), "held" (until due)
     score: float | None = None
     max_score: float | None = None
 

@@ -38,8 +38,8 @@ from nbgrader.api import Gradebook
 
 from course.faults import GraderFault
 from course.pipeline import worker
-from course.pipeline.grading import (StudentResult, _record_grading, check_engine,
-                                     check_gradebook, hold_course_lock, load_results,
+from course.pipeline.grading import (StudentResult, check_engine, check_gradebook,
+                                     hold_course_lock, load_results, record_grading,
                                      save_results)
 from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
@@ -277,7 +277,7 @@ class Service:
             self.fault_pause(str(fault))
             return
         self.pause = FAULT_PAUSE[0]
-        _record_grading(self.root, entry.assignment, result, graded)
+        record_grading(self.root, entry.assignment, result, graded)
         if feedback is not None and not feedback.success:
             result.problems.append("feedback failed: "
                                    + (feedback.error.strip().splitlines() or ["?"])[-1])
@@ -383,14 +383,16 @@ def configure_logging(root: Path) -> None:
 
 
 def status(root: Path) -> int:
-    """Print what the ledger holds: counts by state, and every submission not done."""
+    """Print what the ledger holds: counts by state, then every submission that waits or
+    needs a look (rejected, failed, graded but its feedback not released)."""
     entries = Ledger(root / FOLDER / "ledger.db").entries()
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry.state] = counts.get(entry.state, 0) + 1
     print(", ".join(f"{count} {state}" for state, count in counts.items()) or "nothing seen yet")
     for entry in entries:
-        if entry.state not in DONE or entry.state in ("rejected", "failed"):
+        if entry.state not in DONE or entry.state in ("rejected", "failed") \
+                or entry.state == "graded" and entry.shown != "held":
             print(f"  {entry.key}: {entry.state}{' (' + entry.detail + ')' if entry.detail else ''}")
     return 0
 
