@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from course.steps.export import NotebookColumnsExport
 from course.faults import GraderFault
-from course.pipeline.grading import check_gradebook, grade_class, hold_course_lock
+from course.pipeline.grading import check_gradebook, course_lock, grade_class
 from course.nbgrader_commands import nbgrader
 from course.steps.sandbox import sandbox_available
 from course.settings import db_url
@@ -65,14 +65,19 @@ def progress_bar(done: int, total: int, label: str) -> None:
     sys.stderr.flush()
 
 
-def main(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
-         lms_folder: str | None = None, scheduler: str | None = None,
-         engine: str | None = None) -> int:
-    lock = hold_course_lock(root)  # held until this process ends
-    if lock is None:
-        print("The course is being graded already (the grading service, `python -m course "
-              "serve`, or another `grade`): stop it first.", file=sys.stderr)
-        return 2
+def main(root: Path, assignment: str, **options) -> int:
+    """`grade`, while holding the course's grading lock (see grade)."""
+    with course_lock(root) as held:
+        if not held:
+            print("The course is being graded already (the grading service, `python -m "
+                  "course serve`, or another `grade`): stop it first.", file=sys.stderr)
+            return 2
+        return grade(root, assignment, **options)
+
+
+def grade(root: Path, assignment: str, *, workers: int | None = None, force: bool = False,
+          lms_folder: str | None = None, scheduler: str | None = None,
+          engine: str | None = None) -> int:
     try:
         check_gradebook(db_url(root))
     except GraderFault as fault:

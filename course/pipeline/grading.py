@@ -67,21 +67,26 @@ def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
     return problems
 
 
-def hold_course_lock(root: Path):
-    """The course's grading lock, held until the returned file is closed (or the process
-    ends), or None if `grade` or the grading service already holds it: both write the
-    same records, so one grades at a time."""
+@contextmanager
+def course_lock(root: Path):
+    """The course's grading lock: yields True while this process holds it, or False if
+    `grade` or the grading service holds it already (both write the same records, so one
+    grades at a time). Released explicitly, so that a child process still holding the
+    descriptor (a worker winding down) cannot keep it."""
     import fcntl
 
     path = root / LOCK
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(path, "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock.close()
-        return None
-    return lock
+    with open(path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # ---- the class ----------------------------------------------------------------------

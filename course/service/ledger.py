@@ -35,7 +35,7 @@ class Entry:
     started: float | None = None   # when its last grading started
     finished: float | None = None  # when its feedback was released (or its grading ended)
     shown: str = ""     # its feedback: "hints" or "score" (released), "held" (until due)
-    score: float | None = None
+    score: float | None = None  # after nbgrader's late penalty
     max_score: float | None = None
 
 

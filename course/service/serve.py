@@ -22,15 +22,12 @@ a score; a worker that dies is replaced, and a submission that killed it three t
 marked failed. One service (or `grade`) runs per course at a time (a lock file); killed,
 it starts again where the ledger says it was.
 """
-import ctypes
 import datetime
 import logging
-import multiprocessing
 import os
 import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,11 +36,11 @@ from nbgrader.api import Gradebook
 from course.faults import GraderFault
 from course.pipeline import worker
 from course.pipeline.grading import (StudentResult, check_engine, check_gradebook,
-                                     hold_course_lock, load_results, record_grading,
-                                     save_results)
+                                     course_lock, load_results, record_grading, save_results)
 from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
 from course.service.ledger import DONE, Entry, Ledger
+from course.service.workers import WorkerDied, Workers
 from course.settings import ENGINES, GradingService, course_config, db_url
 
 FOLDER = ".grading/service"  # in the course root: the ledger and the log
@@ -59,16 +56,6 @@ class Job:
     shown: str                          # what its feedback shows: hints, score, nothing
     result: StudentResult | None = None  # None: the feedback after the due date, no grading
     started: float = 0.0
-
-
-def _start_worker(root: str, engine: str) -> None:
-    # the worker dies with the service, so that a killed service leaves no grading behind
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    # not the service's handlers (forked with it): SIGTERM from a broken pool ends the
-    # worker, and Ctrl-C in the service's terminal lets the grading in hand finish
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    worker.start(root, None, engine)
 
 
 class Service:
@@ -88,11 +75,9 @@ class Service:
                         / "inbound")
         self.check_owner = bool(config.CollectApp.get("check_owner", True))
         self.db_url = db_url(self.root)
-        self.workers = workers or os.cpu_count() or 1
         self.engine = engine or ENGINES[0]
         self.ledger = Ledger(self.root / FOLDER / "ledger.db")
-        self.pool = None
-        self.jobs: dict = {}  # future -> Job
+        self.pool = Workers(workers or os.cpu_count() or 1, str(self.root), self.engine)
         self.duedates: dict[str, datetime.datetime | None] = {}
         self.paused_until, self.pause = 0.0, FAULT_PAUSE[0]
         self.deaths: dict[str, int] = {}  # submission -> workers it has seen die
@@ -112,7 +97,7 @@ class Service:
         check_engine(self.root, self.engine)
         log.info("serving %s from %s (%d workers, feedback before the due date: %s, one "
                  "grading per student every %g s)", self.api.coursedir.course_id,
-                 self.inbound, self.workers, self.settings.before_deadline,
+                 self.inbound, self.pool.count, self.settings.before_deadline,
                  self.settings.min_interval)
         try:
             while not self.stopping:
@@ -120,14 +105,13 @@ class Service:
                     self.note_arrivals()
                     self.release_after_due_dates()
                     self.dispatch()
-                if once and not self.jobs and not self.ready():
+                if once and not len(self.pool) and not self.ready():
                     break
                 self.wait_for_workers(self.settings.poll_seconds)
-            while self.jobs:  # stopping: let what is being graded finish
+            while len(self.pool):  # stopping: let what is being graded finish
                 self.wait_for_workers(self.settings.poll_seconds)
         finally:
-            if self.pool:
-                self.pool.shutdown(cancel_futures=True)
+            self.pool.close()
         waiting = self.ledger.entries("queued")
         log.info("stopped; %d submission(s) queued", len(waiting))
         return self.exit_code
@@ -176,7 +160,7 @@ class Service:
     def ready(self) -> list[Entry]:
         """The queued submissions to grade now, at most one per student, oldest first;
         under a rate limit a student's newest waiting submission stands for the others."""
-        busy = {(job.entry.assignment, job.entry.student) for job in self.jobs.values()}
+        busy = {(job.entry.assignment, job.entry.student) for job in self.pool.jobs()}
         by_student: dict[tuple, list[Entry]] = {}
         for entry in self.ledger.entries("queued"):
             by_student.setdefault((entry.assignment, entry.student), []).append(entry)
@@ -220,7 +204,7 @@ class Service:
         if time.time() < self.paused_until or self.stopping:
             return
         for entry in self.ready():
-            if len(self.jobs) >= self.workers:
+            if len(self.pool) >= self.pool.count:
                 return
             self.start(entry)
 
@@ -246,25 +230,16 @@ class Service:
                     assignment, student, shown)
 
     def submit(self, job: Job, function, *args) -> None:
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_start_worker, initargs=(str(self.root), self.engine))
-        self.jobs[self.pool.submit(function, *args)] = job
+        self.pool.submit(job, function, *args)
 
     def wait_for_workers(self, timeout: float) -> None:
-        if not self.jobs:
+        if not len(self.pool):
             time.sleep(timeout)
             return
-        done, _ = wait(list(self.jobs), timeout=timeout, return_when=FIRST_COMPLETED)
-        for future in done:
-            job = self.jobs.pop(future)
-            try:
-                outcome = future.result()
-            except Exception as error:  # the worker process died
-                self.worker_died(job, error)
-                continue
-            if job.result is None:
+        for job, outcome in self.pool.finished(timeout):
+            if isinstance(outcome, WorkerDied):
+                self.worker_died(job, outcome)
+            elif job.result is None:
                 self.finish_late_feedback(job, outcome)
             else:
                 self.finish(job, *outcome)
@@ -300,10 +275,12 @@ class Service:
                  "".join(f"\n    {problem}" for problem in result.problems))
 
     def score(self, entry: Entry) -> tuple[float | None, float | None]:
+        """The student's score (after nbgrader's late penalty) and the maximum."""
         try:
             with Gradebook(self.db_url) as gradebook:
                 submission = gradebook.find_submission(entry.assignment, entry.student)
-                return submission.score, submission.max_score
+                return (submission.score - submission.late_submission_penalty,
+                        submission.max_score)
         except Exception:  # not graded, or the gradebook unavailable: the log says so
             return None, None
 
@@ -317,10 +294,7 @@ class Service:
 
     def worker_died(self, job: Job, error: BaseException) -> None:
         entry = job.entry
-        log.error("%s: the grading worker died (%s: %s)", entry.key, type(error).__name__, error)
-        if self.pool:  # every job in it fails the same way: the first one replaces it
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+        log.error("%s: the grading worker died (%s); a new one takes its place", entry.key, error)
         if job.result is None:
             return  # late feedback: tried again next round
         deaths = self.deaths[entry.key] = self.deaths.get(entry.key, 0) + 1
@@ -346,14 +320,14 @@ class Service:
     def release_after_due_dates(self) -> None:
         if time.time() < self.paused_until or self.stopping:
             return
-        busy = {(job.entry.assignment, job.entry.student) for job in self.jobs.values()}
+        busy = {(job.entry.assignment, job.entry.student) for job in self.pool.jobs()}
         latest: dict[tuple, Entry] = {}
         for entry in self.ledger.entries("graded", "released"):
             latest[(entry.assignment, entry.student)] = entry
         for who, entry in latest.items():
             if (entry.shown in ("held", "score") and who not in busy
                     and self.shown_now(entry.assignment) == "hints"
-                    and len(self.jobs) < self.workers):
+                    and len(self.pool) < self.pool.count):
                 self.submit(Job(entry, "hints"), worker.feedback_for, *who, "hints")
 
     def finish_late_feedback(self, job: Job, feedback: worker.Outcome) -> None:
@@ -397,14 +371,19 @@ def status(root: Path) -> int:
     return 0
 
 
-def main(root: Path, *, exchange_root: str | None = None, once: bool = False,
-         workers: int | None = None, engine: str | None = None) -> int:
+def main(root: Path, **options) -> int:
+    """The service, while holding the course's grading lock (see serve)."""
     configure_logging(root)
-    lock = hold_course_lock(root)  # held until this process ends
-    if lock is None:
-        print("The course is being graded already (another grading service or `python -m "
-              "course grade`): nothing to do.", file=sys.stderr)
-        return 2
+    with course_lock(root) as held:
+        if not held:
+            print("The course is being graded already (another grading service or `python -m "
+                  "course grade`): nothing to do.", file=sys.stderr)
+            return 2
+        return serve(root, **options)
+
+
+def serve(root: Path, *, exchange_root: str | None = None, once: bool = False,
+          workers: int | None = None, engine: str | None = None) -> int:
     service = Service(root, exchange_root, workers=workers, engine=engine)
 
     def stop(signum, frame):  # finish what is being graded, then exit

@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+from nbgrader.api import Gradebook
 
 from course.exchange_class import ExchangeClass
 from course.local_services import PostgresServer, environment, postgres_bin, run_nbgrader
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 def course(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("service") / "course")
     nbgrader(root, "generate_assignment", ASSIGNMENT, "--force", echo=False)
-    classroom = ExchangeClass(root, ASSIGNMENT, students=10)
+    classroom = ExchangeClass(root, ASSIGNMENT, students=11)
     for student in classroom.students:
         classroom.fetch(student)
     try:
@@ -231,19 +232,20 @@ def test_a_burst_survives_the_service_killed_and_the_gradebook_locked(course, an
     gradebook = sqlite3.connect(course.root / "gradebook.db", timeout=30)
     gradebook.execute("BEGIN EXCLUSIVE")
     service = serve(course)
-    time.sleep(12)
-    gradebook.rollback()
-    gradebook.close()
-    # then a grading worker dies mid-grading (the kernel's OOM killer, say)
-    def workers():
-        return subprocess.run(["pgrep", "-P", str(service.pid)], capture_output=True,
-                              text=True).stdout.split()
-    wait_until(lambda: "grading" in {e.state for e in ledger(course, *students)} and workers(),
-               120, "a submission being graded by a worker")
-    os.kill(int(workers()[0]), signal.SIGKILL)
-    for thread in burst:
-        thread.join()
     try:
+        time.sleep(12)
+        gradebook.rollback()
+        gradebook.close()
+
+        # then a grading worker dies mid-grading (the kernel's OOM killer, say)
+        def workers():
+            return subprocess.run(["pgrep", "-P", str(service.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        wait_until(lambda: "grading" in {e.state for e in ledger(course, *students)}
+                   and workers(), 120, "a submission being graded by a worker")
+        os.kill(int(workers()[0]), signal.SIGKILL)
+        for thread in burst:
+            thread.join()
         wait_until(lambda: [e.state for e in ledger(course, *students)] == ["released"] * 12,
                    300, "all twelve submissions released")
     finally:
@@ -299,6 +301,24 @@ def test_feedback_held_until_the_due_date_then_complete(course, answers):
     for student in (scores_only, held):
         (page,) = course.fetch_feedback(student).values()
         assert HINT in page["activations"]
+
+
+def test_a_late_submission_gets_nbgraders_late_penalty(course, answers):
+    """Past the due date (moved there by the test before), the course's late penalty
+    (nbgrader's LateSubmissionPlugin, here 'zero') applies to what the service grades."""
+    configure(course, before_deadline="hints", min_interval=0)
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("c.LateSubmissionPlugin.penalty_method = 'zero'\n")
+    student = course.students[10]
+    course.work(student, answers["right"])
+    assert course.submit(student).returncode == 0
+    serve_once(course)
+    (entry,) = ledger(course, student)
+    assert (entry.state, entry.score) == ("released", 0)
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        assert submission.score == submission.max_score > 0  # every check passed ...
+        assert submission.late_submission_penalty == submission.score  # ... and it was late
 
 
 @pytest.mark.skipif(postgres_bin() is None, reason="needs PostgreSQL (apt-get install postgresql)")
