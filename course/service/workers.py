@@ -52,9 +52,17 @@ class Workers:
 
     def submit(self, job, function, *args) -> None:
         assert len(self.busy) < self.count, "no free worker"
+        while self.idle and not self.idle[-1][0].is_alive():  # ended while idle
+            self._discard(self.idle.pop())
         slot = self.idle.pop() if self.idle else self._start()
         slot[1].send((function, args))
         self.busy[slot] = job
+
+    @staticmethod
+    def _discard(slot) -> None:
+        process, connection = slot
+        connection.close()
+        process.join(5)
 
     def _start(self):
         mine, theirs = self.context.Pipe()
@@ -75,12 +83,15 @@ class Workers:
             job = self.busy.pop(slot)
             try:
                 done.append((job, connection.recv()))
-                self.idle.append(slot)
             except (EOFError, OSError):  # nothing came back: the process is gone
-                process.join(5)
-                connection.close()
+                self._discard(slot)
                 done.append((job, WorkerDied(f"the worker process ended (exit code "
                                              f"{process.exitcode})")))
+                continue
+            if process.is_alive():
+                self.idle.append(slot)
+            else:  # it answered, then ended
+                self._discard(slot)
         return done
 
     def close(self) -> None:
