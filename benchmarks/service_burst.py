@@ -33,45 +33,36 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import nbformat  # noqa: E402
-
 from course.local_services import environment, run_nbgrader  # noqa: E402
 from course.sample_class import DEMO, TESTS  # noqa: E402
 from course.service.ledger import DONE, Ledger  # noqa: E402
 from course.service.serve import FOLDER  # noqa: E402
-from course.submissions import copy_course, reference_answers  # noqa: E402
+from course.submissions import copy_course, reference_answers, write_submission  # noqa: E402
 
 COURSE_ID = "activations"
 
 
-def answered_notebooks(root: Path, assignment: str) -> list[dict[str, str]]:
-    """Each sample student's notebooks as JSON text: {file name: text}."""
+def answered_notebooks(root: Path, assignment: str, folder: Path) -> list[dict[str, bytes]]:
+    """Each sample student's submission (written by write_submission once, into `folder`)
+    as {file name: bytes}, to copy into inbound as fast as a burst needs."""
     reference = reference_answers(root / "source" / assignment)
-    kinds = [student for name, student in {**DEMO[assignment], **TESTS[assignment]}.items()
+    kinds = [(name, student) for name, student in {**DEMO[assignment], **TESTS[assignment]}.items()
              if name != "runaway" and not student.extra_files]
     submissions = []
-    for student in kinds:
-        answers = student.answers(reference)
-        files = {}
-        for path in sorted((root / "release" / assignment).glob("*.ipynb")):
-            notebook = nbformat.read(path, as_version=4)
-            for cell in notebook.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id in answers.get(path.stem, {}):
-                    cell.source = answers[path.stem][grade_id]
-            files[path.name] = nbformat.writes(notebook)
-        submissions.append(files)
+    for name, student in kinds:
+        write_submission(root / "release" / assignment, folder / name, student.answers(reference))
+        submissions.append({path.name: path.read_bytes() for path in (folder / name).iterdir()})
     return submissions
 
 
-def submit(inbound: Path, student: str, assignment: str, files: dict[str, str]) -> str:
+def submit(inbound: Path, student: str, assignment: str, files: dict[str, bytes]) -> str:
     """One submission, laid out as nbgrader submit lays it out; returns its folder name."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()) + f".{time.time_ns() // 1000 % 10**6:06d} UTC"
     name = f"{student}+{assignment}+{stamp}+{secrets.token_urlsafe(9)}"
     staging = inbound.parent / f".{name}"  # renamed into place whole, as a copy appears whole
     staging.mkdir()
-    for file_name, text in files.items():
-        (staging / file_name).write_text(text)
+    for file_name, data in files.items():
+        (staging / file_name).write_bytes(data)
     (staging / "timestamp.txt").write_text(stamp)
     (staging / "submission_secret.txt").write_text(secrets.token_hex(64))
     os.chmod(staging, 0o777)
@@ -100,7 +91,7 @@ def main() -> None:
                      "c.GradingService.before_deadline = 'hints'\n"
                      "c.CollectApp.check_owner = False  # the students are not OS users here\n")
     inbound = exchange / COURSE_ID / "inbound"
-    contents = answered_notebooks(root, args.assignment)
+    contents = answered_notebooks(root, args.assignment, base / "answers")
 
     service = subprocess.Popen(
         [sys.executable, "-m", "course", "serve", "--exchange", str(exchange),

@@ -16,7 +16,8 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from course.steps.export import NotebookColumnsExport
 from course.faults import GraderFault
-from course.pipeline.grading import check_gradebook, course_lock, grade_class
+from course.pipeline.grading import course_lock, grade_class
+from course.steps.autograde import check_gradebook
 from course.nbgrader_commands import nbgrader
 from course.steps.sandbox import sandbox_available
 from course.settings import db_url

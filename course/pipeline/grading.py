@@ -163,21 +163,6 @@ def check_engine(root: Path, engine: str) -> None:
             "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
 
 
-def check_gradebook(url: str) -> None:
-    """Fail now, with GradebookUnavailable, if the gradebook cannot be written."""
-    import sqlalchemy
-    from nbgrader.api import Gradebook
-
-    from course.faults import GradebookUnavailable
-    from course.steps.autograde import gradebook_message
-    try:
-        with Gradebook(url) as gradebook:
-            gradebook.db.execute(sqlalchemy.text("UPDATE student SET id = id WHERE 1 = 0"))
-            gradebook.db.rollback()
-    except sqlalchemy.exc.SQLAlchemyError as error:
-        raise GradebookUnavailable(gradebook_message(error)) from error
-
-
 SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 
 

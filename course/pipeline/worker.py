@@ -123,17 +123,13 @@ def feedback_for(assignment: str, student: str, shown: str = "hints") -> Outcome
 
 
 def _gradebook_fault() -> GraderFault | None:
-    """GradebookUnavailable if the gradebook cannot be read now, else None."""
-    import sqlalchemy
-    from nbgrader.api import Gradebook
-
+    """GradebookUnavailable if the gradebook cannot be written now, else None."""
     from course.faults import GradebookUnavailable
-    from course.steps.autograde import gradebook_message
+    from course.steps.autograde import check_gradebook
     try:
-        with Gradebook(_api.coursedir.db_url) as gradebook:
-            gradebook.db.execute(sqlalchemy.text("SELECT 1"))
-    except sqlalchemy.exc.SQLAlchemyError as error:
-        return GradebookUnavailable(gradebook_message(error))
+        check_gradebook(_api.coursedir.db_url)
+    except GradebookUnavailable as fault:
+        return fault
     return None
 
 

@@ -124,3 +124,13 @@ def gradebook_message(error: BaseException) -> str:
             "Check that the database (gradebook.db, or the server COURSE_DB_URL names) is "
             "reachable and writable, then run the command again: nothing was scored for "
             "the submissions this run did not finish.")
+
+
+def check_gradebook(url: str) -> None:
+    """Fail now, with GradebookUnavailable, if the gradebook cannot be written."""
+    try:
+        with Gradebook(url) as gradebook:
+            gradebook.db.execute(sqlalchemy.text("UPDATE student SET id = id WHERE 1 = 0"))
+            gradebook.db.rollback()
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        raise GradebookUnavailable(gradebook_message(error)) from error

@@ -18,7 +18,8 @@
   failures: over 2000 draws, the reference fix (biases at 0) never fell below 93% test
   accuracy nor above 20% dead units, 3 and 5 points inside the bounds; even if one draw
   in 2000 failed, a check that allows one failure in five would fail a working fix with
-  probability 10·(1/2000)² = 2.5e-6, and the margins make it far smaller. The dying configuration fails on every draw.
+  probability 10·(1/2000)² = 2.5e-6, and the margins make it far smaller. The dying
+  configuration fails on every draw.
 """
 import numbers
 from dataclasses import dataclass

@@ -5,14 +5,12 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from course.exchange_class import ExchangeClass
-from course.local_services import environment
 from course.nbgrader_commands import nbgrader
 from course.sample_class import changed
 from course.service.ledger import Ledger
@@ -20,7 +18,7 @@ from course.service.serve import FOLDER
 from course.submissions import copy_course, reference_answers
 from tests.browser.conftest import VENV_BIN, free_port, stop, wait_until_serving, write_lab_settings
 from tests.browser.lab import menu
-from tests.e2e.test_service import stop_service
+from tests.e2e.test_service import serve, stop_service
 
 ASSIGNMENT = "a1_activations"
 HINT = "AssertionError: sigmoid(-3), sigmoid(0), sigmoid(3) should be"
@@ -36,10 +34,7 @@ def classroom(tmp_path_factory):
     with open(root / "nbgrader_config.py", "a") as config:
         config.write("c.GradingService.min_interval = 0\n")
     classroom = ExchangeClass(root, ASSIGNMENT, students=1)
-    service = subprocess.Popen(
-        [sys.executable, "-m", "course", "serve", "--exchange", str(classroom.exchange)],
-        cwd=root, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    service = serve(classroom)
     try:
         yield classroom
     finally:
