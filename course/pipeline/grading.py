@@ -131,38 +131,6 @@ def local_workers(root: Path, workers: int, engine: str | None = None):
         yield run
 
 
-def check_engine(root: Path, engine: str) -> None:
-    """Run the engine once, here, on a one-cell notebook, before any student is graded:
-    if it cannot start (a missing sandbox mount, a broken grader module), the run stops
-    now with EngineUnavailable, instead of scoring every student 0."""
-    import tempfile
-
-    from course.faults import EngineUnavailable
-    from course.steps.fast_engine import ENGINE_STEPS, close_zygotes
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    engine_class = ENGINE_STEPS[engine]
-    notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("import graders, solutions\nprint('engine ready')")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}})
-    with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
-        try:
-            notebook, _ = engine_class(config=config).preprocess(
-                notebook, {"metadata": {"path": folder}})
-        finally:
-            close_zygotes()
-    outputs = notebook.cells[0].get("outputs", [])
-    if not any("engine ready" in str(output.get("text", "")) for output in outputs):
-        shown = "; ".join(f"{o.get('ename')}: {o.get('evalue')}" if o.get("output_type") == "error"
-                          else str(o.get("text", ""))[:200] for o in outputs) or "no output"
-        raise EngineUnavailable(
-            f"The grading engine ({engine}) could not run a one-line notebook "
-            f"that imports the graders ({shown}). Nothing was graded. Run `python -m course "
-            "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
-
-
 SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 
 
@@ -217,8 +185,6 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
             continue
         results[student] = StudentResult(student, digest, problems=staged.problems)
         to_grade.append(student)
-    if to_grade:
-        check_engine(root, engine)
 
     if scheduler:
         from course.pipeline.distributed import dask_workers

@@ -35,13 +35,15 @@ class Outcome:
 
 _api = None
 _unsandboxed = False
+_engine = None  # the engine this worker grades with
+_engine_checked = False  # and whether it ran a notebook here
 
 
 def start(root: str, db_url: str | None = None, engine: str | None = None) -> None:
     """Build this worker's nbgrader API once, from the course's nbgrader_config.py;
     `db_url`, if given, is the gradebook the caller chose (a Dask worker's environment
     may not name it), and `engine` the execution engine ("fork" or "kernel")."""
-    global _api, _unsandboxed
+    global _api, _unsandboxed, _engine, _engine_checked
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -63,6 +65,7 @@ def start(root: str, db_url: str | None = None, engine: str | None = None) -> No
     coursedir = CourseDirectory(config=config)
     _api = NbGraderAPI(coursedir, config=config)
     _unsandboxed = SandboxedExecute(config=config).sandbox and not sandbox_available()
+    _engine, _engine_checked = engine, False
 
 
 def course_root() -> str:
@@ -84,12 +87,66 @@ def _run_step(step) -> tuple[dict, GraderFault | None]:
         time.sleep(0.5 * (attempt + 1))
 
 
+def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
+    """Run the engine once, here, on a one-cell notebook that imports the graders: if it
+    cannot (a missing sandbox mount, a broken grader module), raise EngineUnavailable now,
+    before any student is graded, instead of scoring every student 0. With `keep_warm`,
+    the fast engine's zygote stays, to grade with."""
+    import tempfile
+
+    import nbformat
+
+    from course.faults import EngineUnavailable
+    from course.steps.fast_engine import ENGINE_STEPS, close_zygotes
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import graders, solutions\nprint('engine ready')")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}})
+    with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
+        try:
+            notebook, _ = ENGINE_STEPS[engine](config=config).preprocess(
+                notebook, {"metadata": {"path": folder}})
+        except BaseException:
+            close_zygotes()
+            raise
+        if not keep_warm:
+            close_zygotes()
+    outputs = notebook.cells[0].get("outputs", [])
+    if not any("engine ready" in str(output.get("text", "")) for output in outputs):
+        close_zygotes()
+        shown = "; ".join(f"{o.get('ename')}: {o.get('evalue')}" if o.get("output_type") == "error"
+                          else str(o.get("text", ""))[:200] for o in outputs) or "no output"
+        raise EngineUnavailable(
+            f"The grading engine ({engine}) could not run a one-line notebook "
+            f"that imports the graders ({shown}). Nothing was graded. Run `python -m course "
+            "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
+
+
+def _engine_in_order() -> GraderFault | None:
+    """Check this worker's engine before its first grading, keeping the fast engine's
+    zygote warm to grade with; until a check passes, each grading checks again."""
+    global _engine_checked
+    if _engine and not _engine_checked:
+        try:
+            check_engine(Path(_api.coursedir.root), _engine, keep_warm=True)
+        except GraderFault as fault:
+            return fault
+        _engine_checked = True
+    return None
+
+
 def grade_student(assignment: str, student: str) -> Outcome:
     """Autograde one staged submission with nbgrader, notebook by notebook."""
     from nbgrader.utils import capture_log, temp_attrs
 
     from course.steps.autograde import NotebookByNotebookAutograde, mark_not_graded
     started = time.perf_counter()
+    fault = _engine_in_order()
+    if fault:
+        return Outcome(False, error=str(fault), fault=fault, unsandboxed=_unsandboxed)
     app = None
 
     def autograde():

@@ -35,7 +35,7 @@ from nbgrader.api import Gradebook
 
 from course.faults import GraderFault
 from course.pipeline import worker
-from course.pipeline.grading import (StudentResult, check_engine,
+from course.pipeline.grading import (StudentResult,
                                      course_lock, load_results, record_grading, save_results)
 from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
@@ -95,7 +95,7 @@ class Service:
             log.info("%d submission(s) were being graded when the service stopped: queued again",
                      resumed)
         self.wait_for_gradebook()
-        check_engine(self.root, self.engine)
+        worker.check_engine(self.root, self.engine)  # a broken engine: exit now, not retry
         log.info("serving %s from %s (%d workers, feedback before the due date: %s, one "
                  "grading per student every %g s)", self.api.coursedir.course_id,
                  self.inbound, self.pool.count, self.settings.before_deadline,

@@ -71,8 +71,9 @@ class Zygote:
         self.events = JsonLines(self.process.stdout.fileno())
         ready = self.events.next(START_TIMEOUT)
         if not ready or not ready.get(READY):
+            why = ready or _last_line(self.tail())  # read before close() removes the log
             self.close()
-            raise ZygoteError(f"the zygote did not start: {ready or self.tail()}")
+            raise ZygoteError(f"the zygote did not start: {why}")
 
     def tail(self, lines=15) -> str:
         try:

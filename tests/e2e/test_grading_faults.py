@@ -58,6 +58,13 @@ def test_an_engine_that_cannot_start_stops_the_run_before_any_score(tmp_path, en
     assert grade_command.main(root, ASSIGNMENT, workers=2, engine=engine) == 3
     assert [row for row in automatic_grades(root) if row[3] is not None] == []
     assert not list((root / "autograded").glob("*/*/*.ipynb"))
+    # each worker checks its engine before its first student: the record says why
+    results = load_results(root, ASSIGNMENT)
+    assert {r.status for r in results.values()} == {"not graded"}
+    why = [p for r in results.values() for p in r.problems if "the run stopped" not in p]
+    assert why, [r.problems for r in results.values()]
+    if engine == "fork":  # the zygote's own last words
+        assert "ImportError: simulated: a grader module that does not import" in why[0]
 
 
 def test_a_fault_during_the_run_stops_it_and_costs_no_student_a_score(tmp_path, monkeypatch):
