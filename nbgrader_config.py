@@ -16,10 +16,12 @@ from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
 from course.steps.feedback import HideHiddenTests, LimitFeedback  # noqa: E402
 from course.steps.output_budget import LimitNotebookOutput  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
+from course.steps.shared_gradebook import (  # noqa: E402
+    AssignLatePenaltiesShared, OverwriteCellsShared, OverwriteKernelspecShared)
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, IgnorePattern, LimitOutput)
+    CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput)
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
 # nbgrader 0.9's Gradebook.add_submission builds a submission's notebooks and grades
@@ -61,7 +63,14 @@ if ENGINE not in ENGINE_STEPS:
     raise ValueError(f"{ENGINE_VARIABLE}={ENGINE!r}: the engines are {', '.join(ENGINES)}")
 c.Autograde.autograde_preprocessors = [
     ENGINE_STEPS[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
-    ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenalties,
+    ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenaltiesShared,
+]
+# nbgrader's own sanitize steps; the three that read the gradebook (and the late penalty
+# above) run nbgrader's code on one open gradebook per process instead of opening it for
+# each notebook (course/steps/shared_gradebook.py).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspecShared, OverwriteCellsShared,
+    CheckCellMetadata,
 ]
 # A cell may use CELL_CPU_SECONDS of CPU time (course/settings.py; every graded cell's
 # reference takes at most a fifth of it): past it, it is stopped and scored 0 while the

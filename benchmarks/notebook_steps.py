@@ -6,8 +6,10 @@ Generates a class (as benchmarks/grading_speed.py does, runaway loop left out), 
 it, and autogrades it in ONE worker process (the fast engine), twice in the same run, each
 time into its own copy of the course:
   two passes: nbgrader's own Autograde converter (sanitize pass written to autograded/,
-              read back for the autograde pass) with nbgrader's SaveAutoGrades;
-  one pass:   course/steps/autograde.py's converter and course/steps/save_grades.py's step, what
+              read back for the autograde pass) with nbgrader's own steps, each opening
+              the gradebook for each notebook;
+  one pass:   course/steps/autograde.py's converter with the course's steps
+              (course/steps/save_grades.py, course/steps/shared_gradebook.py), what
               `python -m course grade` runs.
 The first student of each is a warm-up and not counted. Prints milliseconds per notebook
 for each nbgrader step (wall time), the per-student set-up (init_assignment), and what is
@@ -27,15 +29,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nbconvert.preprocessors.base  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbgrader.utils import temp_attrs  # noqa: E402
 
 from benchmarks.grading_speed import make_class  # noqa: E402
 from course.pipeline import worker  # noqa: E402
+from course.steps.autograde import NotebookByNotebookAutograde  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
+from course.steps.shared_gradebook import (  # noqa: E402
+    AssignLatePenaltiesShared, OverwriteCellsShared, OverwriteKernelspecShared)
 from course.pipeline.staging import stage_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
 
+NBGRADER_STEPS = {OverwriteCellsShared: OverwriteCells, OverwriteKernelspecShared: OverwriteKernelspec,
+                  AssignLatePenaltiesShared: AssignLatePenalties}
 spent = collections.Counter()  # label -> seconds, for the run being measured
 _call = nbconvert.preprocessors.base.Preprocessor.__call__
 
@@ -45,7 +53,9 @@ def _timed_call(self, nb, resources):
     try:
         return _call(self, nb, resources)
     finally:
-        spent[type(self).__name__] += time.perf_counter() - started
+        # the course's variant of an nbgrader step on the row of nbgrader's
+        spent[type(self).__name__.removesuffix("Shared").removesuffix("AtOnce")] += (
+            time.perf_counter() - started)
 
 
 def _timed(label, function):
@@ -59,11 +69,13 @@ def _timed(label, function):
 
 
 def two_pass_autograde(assignment, student):
-    """nbgrader's converter as nbgrader runs it, with nbgrader's SaveAutoGrades."""
+    """nbgrader's converter as nbgrader runs it, with nbgrader's own steps (SaveAutoGrades,
+    and each step opening the gradebook for each notebook)."""
     app = Autograde(coursedir=worker._api.coursedir, parent=worker._api)
     app.force, app.create_student = True, True
-    app.autograde_preprocessors = [SaveAutoGrades if step is SaveAutoGradesAtOnce else step
-                                   for step in app.autograde_preprocessors]
+    originals = {SaveAutoGradesAtOnce: SaveAutoGrades, **NBGRADER_STEPS}
+    app.sanitize_preprocessors = [originals.get(step, step) for step in app.sanitize_preprocessors]
+    app.autograde_preprocessors = [originals.get(step, step) for step in app.autograde_preprocessors]
     with temp_attrs(worker._api.coursedir, assignment_id=assignment, student_id=student):
         app.start()
 
@@ -94,7 +106,8 @@ def main():
     parser.add_argument("--students", type=int, default=12)
     args = parser.parse_args()
     nbconvert.preprocessors.base.Preprocessor.__call__ = _timed_call
-    Autograde.init_assignment = _timed("init_assignment (per student)", Autograde.init_assignment)
+    for converter in (Autograde, NotebookByNotebookAutograde):  # the one pass's calls nbgrader's copy
+        converter.init_assignment = _timed("init_assignment (per student)", converter.init_assignment)
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for name, autograde in (("two passes", two_pass_autograde),

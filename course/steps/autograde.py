@@ -29,6 +29,7 @@ from nbgrader.api import Gradebook, MissingEntry, SubmittedNotebook
 from nbgrader.converters import Autograde
 
 from course.faults import GradebookUnavailable, GraderFault, recorded
+from course.steps import shared_gradebook
 
 
 class NotebookByNotebookAutograde(Autograde):
@@ -38,8 +39,8 @@ class NotebookByNotebookAutograde(Autograde):
         self.not_graded: dict[str, str] = {}  # notebook -> why nbgrader refused it
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
-        try:
-            super().init_assignment(assignment_id, student_id)
+        try:  # nbgrader's, on this process's open gradebook
+            shared_gradebook.init_assignment(self, assignment_id, student_id)
         except sqlalchemy.exc.OperationalError as error:
             raise recorded(GradebookUnavailable(gradebook_message(error))) from error
 

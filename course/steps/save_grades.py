@@ -3,18 +3,21 @@
 nbgrader's step looks each grade and comment up with a query of its own and commits after
 each (about 30 commits per notebook here, each a write to SQLite's journal). This one
 loads the submitted notebook's grades and comments once, sets the same fields by the same
-rules, and commits once: the gradebook ends exactly as nbgrader's step leaves it.
+rules, and commits once: the gradebook ends exactly as nbgrader's step leaves it. It
+runs on the process's open gradebook (course/steps/shared_gradebook.py).
 """
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
+
+from course.steps.shared_gradebook import shared_gradebook
 
 
 class SaveAutoGradesAtOnce(SaveAutoGrades):
 
     def preprocess(self, nb, resources):
         names = resources["nbgrader"]
-        with Gradebook(names["db_url"]) as gradebook:
+        with shared_gradebook(names["db_url"]) as gradebook:
             submitted = gradebook.find_submission_notebook(
                 names["notebook"], names["assignment"], names["student"])
             grades = {grade.name: grade for grade in submitted.grades}
