@@ -156,7 +156,7 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
     engine = engine or ENGINES[0]  # COURSE_ENGINE is for plain nbgrader commands
     submitted = submitted_students(root, assignment)
     previous = load_results(root, assignment)
-    results, to_grade = {}, []
+    results, to_stage, to_grade = {}, [], []
     for student in submitted:
         if not SAFE_STUDENT_ID.fullmatch(student):
             results[student] = StudentResult(student, "", "not graded", problems=[
@@ -176,15 +176,22 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
             results[student] = StudentResult(student, digest, "unchanged", earlier.seconds,
                                              earlier.problems, earlier.not_graded)
             continue
-        try:
-            staged = stage_submission(root, assignment, student)
-        except Exception as error:  # a submission staging did not foresee: only it is lost
-            results[student] = StudentResult(student, digest, "not graded", problems=[
-                f"not graded: the submission could not be staged ({type(error).__name__}: "
-                f"{str(error)[:200]})"])
-            continue
-        results[student] = StudentResult(student, digest, problems=staged.problems)
-        to_grade.append(student)
+        to_stage.append((student, digest))
+
+    def staged_one_by_one():
+        """Stage each submission and hand it to the workers at once: they start (and warm
+        their engine) on the first while the others are staged."""
+        for student, digest in to_stage:
+            try:
+                staged = stage_submission(root, assignment, student)
+            except Exception as error:  # a submission staging did not foresee: only it is lost
+                results[student] = StudentResult(student, digest, "not graded", problems=[
+                    f"not graded: the submission could not be staged "
+                    f"({type(error).__name__}: {str(error)[:200]})"])
+                continue
+            results[student] = StudentResult(student, digest, problems=staged.problems)
+            to_grade.append(student)
+            yield student
 
     if scheduler:
         from course.pipeline.distributed import dask_workers
@@ -194,7 +201,9 @@ def grade_class(root: Path, assignment: str, *, workers: int | None = None,
         backend = local_workers(root, min(workers, max(len(submitted), 1)), engine)
     fault, recorded = None, set()
     with backend as run:
-        grading = run(worker.grade_student, assignment, to_grade)
+        # each backend submits every student before the first result comes back, so
+        # to_grade is complete when progress first counts it
+        grading = run(worker.grade_student, assignment, staged_one_by_one())
         for done, (student, outcome) in enumerate(grading, start=1):
             fault = record_grading(root, assignment, results[student], outcome)
             recorded.add(student)

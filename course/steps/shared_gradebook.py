@@ -12,7 +12,7 @@ workers wrote, and no read of ours holds up a SQLite writer.
 import os
 import types
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import AssignLatePenalties, OverwriteCells, OverwriteKernelspec
 from sqlalchemy.engine import make_url
@@ -76,7 +76,55 @@ def on_shared_gradebook(function):
 
 
 class OverwriteCellsShared(OverwriteCells):
+    """nbgrader's OverwriteCells, whose lookup of each cell's source and graded cell (one
+    query each, for every cell) is answered from the notebook's cells, loaded once."""
     preprocess = on_shared_gradebook(OverwriteCells.preprocess)
+
+    @property
+    def gradebook(self):
+        return self._cells_loaded
+
+    @gradebook.setter
+    def gradebook(self, gradebook):  # set by nbgrader's preprocess, once per notebook
+        self._cells_loaded = _CellsLoadedOnce(gradebook)
+
+
+class _CellsLoadedOnce:
+    """A gradebook whose find_source_cell and find_graded_cell, for one notebook, come
+    from two queries made on the first call; the rest is the gradebook's own."""
+
+    def __init__(self, gradebook):
+        self._gradebook, self._cells = gradebook, None
+
+    def __getattr__(self, name):
+        return getattr(self._gradebook, name)
+
+    def __enter__(self):
+        self._gradebook.__enter__()
+        return self
+
+    def __exit__(self, *error):
+        return self._gradebook.__exit__(*error)
+
+    def _load(self, notebook, assignment):
+        if self._cells is None or self._cells[0] != (notebook, assignment):
+            found = self._gradebook.find_notebook(notebook, assignment)
+            self._cells = ((notebook, assignment),
+                           {cell.name: cell for cell in found.source_cells},
+                           {cell.name: cell for cell in [*found.task_cells, *found.grade_cells]})
+        return self._cells
+
+    def find_source_cell(self, name, notebook, assignment):
+        return self._found(self._load(notebook, assignment)[1], name, "source", notebook, assignment)
+
+    def find_graded_cell(self, name, notebook, assignment):
+        return self._found(self._load(notebook, assignment)[2], name, "grade", notebook, assignment)
+
+    @staticmethod
+    def _found(cells, name, kind, notebook, assignment):
+        if name not in cells:  # as nbgrader's own lookups raise
+            raise MissingEntry(f"No such {kind} cell: {assignment}/{notebook}/{name}")
+        return cells[name]
 
 
 class OverwriteKernelspecShared(OverwriteKernelspec):
