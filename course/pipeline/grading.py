@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from traitlets.config.loader import PyFileConfigLoader
 
 from course.faults import GraderFault
 from course.pipeline import worker

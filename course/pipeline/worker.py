@@ -121,7 +121,7 @@ def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
                           else str(o.get("text", ""))[:200] for o in outputs) or "no output"
         raise EngineUnavailable(
             f"The grading engine ({engine}) could not run a one-line notebook "
-            f"that imports the graders ({shown}). Nothing was graded. Run `python -m course "
+            f"that imports the graders ({shown}); it graded no submission. Run `python -m course "
             "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
 
 
