@@ -65,7 +65,7 @@ c.Autograde.autograde_preprocessors = [
     ENGINE_STEPS[ENGINE], LimitNotebookOutput, VerifyChecksRan, IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenaltiesShared,
 ]
-# nbgrader's own sanitize steps; the three that read the gradebook (and the late penalty
+# nbgrader's own sanitize steps; the two that read the gradebook (and the late penalty
 # above) run nbgrader's code on one open gradebook per process instead of opening it for
 # each notebook (course/steps/shared_gradebook.py).
 c.Autograde.sanitize_preprocessors = [
