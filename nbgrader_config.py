@@ -11,6 +11,7 @@ import nbgrader
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, COURSE_ROOT)  # so nbgrader can load the feedback preprocessor below
 
+from course.steps.check_metadata import CheckCellMetadataOnce  # noqa: E402
 from course.steps.checks_ran import VerifyChecksRan  # noqa: E402
 from course.steps.fast_engine import ENGINE_STEPS  # noqa: E402
 from course.steps.feedback import HideHiddenTests, LimitFeedback  # noqa: E402
@@ -21,7 +22,7 @@ from course.steps.shared_gradebook import (  # noqa: E402
 from course.settings import CELL_CPU_SECONDS, CELL_WALL_SECONDS, ENGINE_VARIABLE, ENGINES  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput)
+    ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput)
 from sqlalchemy.exc import SAWarning  # noqa: E402
 
 # nbgrader 0.9's Gradebook.add_submission builds a submission's notebooks and grades
@@ -67,10 +68,11 @@ c.Autograde.autograde_preprocessors = [
 ]
 # nbgrader's own sanitize steps; the two that read the gradebook (and the late penalty
 # above) run nbgrader's code on one open gradebook per process instead of opening it for
-# each notebook (course/steps/shared_gradebook.py).
+# each notebook (course/steps/shared_gradebook.py), and the metadata check validates each
+# distinct cell metadata once per process (course/steps/check_metadata.py).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspecShared, OverwriteCellsShared,
-    CheckCellMetadata,
+    CheckCellMetadataOnce,
 ]
 # A cell may use CELL_CPU_SECONDS of CPU time (course/settings.py; every graded cell's
 # reference takes at most a fifth of it): past it, it is stopped and scored 0 while the

@@ -9,7 +9,7 @@ time into its own copy of the course:
               read back for the autograde pass) with nbgrader's own steps, each opening
               the gradebook for each notebook;
   one pass:   course/steps/autograde.py's converter with the course's steps
-              (course/steps/save_grades.py, course/steps/shared_gradebook.py), what
+              (course/steps/save_grades.py, shared_gradebook.py, check_metadata.py), what
               `python -m course grade` runs.
 The first student of each is a warm-up and not counted. Prints milliseconds per notebook
 for each nbgrader step (wall time), the per-student set-up (init_assignment), and what is
@@ -30,12 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import nbconvert.preprocessors.base  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbgrader.utils import temp_attrs  # noqa: E402
 
 from benchmarks.grading_speed import make_class  # noqa: E402
 from course.pipeline import worker  # noqa: E402
 from course.steps.autograde import NotebookByNotebookAutograde  # noqa: E402
+from course.steps.check_metadata import CheckCellMetadataOnce  # noqa: E402
 from course.steps.save_grades import SaveAutoGradesAtOnce  # noqa: E402
 from course.steps.shared_gradebook import (  # noqa: E402
     AssignLatePenaltiesShared, OverwriteCellsShared, OverwriteKernelspecShared)
@@ -43,7 +44,8 @@ from course.pipeline.staging import stage_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
 
 NBGRADER_STEPS = {OverwriteCellsShared: OverwriteCells, OverwriteKernelspecShared: OverwriteKernelspec,
-                  AssignLatePenaltiesShared: AssignLatePenalties}
+                  AssignLatePenaltiesShared: AssignLatePenalties,
+                  CheckCellMetadataOnce: CheckCellMetadata}
 spent = collections.Counter()  # label -> seconds, for the run being measured
 _call = nbconvert.preprocessors.base.Preprocessor.__call__
 
@@ -54,7 +56,7 @@ def _timed_call(self, nb, resources):
         return _call(self, nb, resources)
     finally:
         # the course's variant of an nbgrader step on the row of nbgrader's
-        spent[type(self).__name__.removesuffix("Shared").removesuffix("AtOnce")] += (
+        spent[type(self).__name__.removesuffix("Shared").removesuffix("AtOnce").removesuffix("Once")] += (
             time.perf_counter() - started)
 
 

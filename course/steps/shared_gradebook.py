@@ -66,13 +66,16 @@ def _file_identity(db_url: str):
     return status.st_dev, status.st_ino
 
 
-def on_shared_gradebook(function):
-    """nbgrader's `function`, its code unchanged, with `Gradebook` meaning shared_gradebook."""
-    names = {**function.__globals__, "Gradebook": shared_gradebook}
-    copy = types.FunctionType(function.__code__, names, function.__name__,
-                              function.__defaults__, function.__closure__)
+def nbgraders_own(function, **names):
+    """nbgrader's `function`, its code unchanged, with the global `names` meaning ours."""
+    copy = types.FunctionType(function.__code__, {**function.__globals__, **names},
+                              function.__name__, function.__defaults__, function.__closure__)
     copy.__qualname__, copy.__doc__ = function.__qualname__, function.__doc__
     return copy
+
+
+def on_shared_gradebook(function):
+    return nbgraders_own(function, Gradebook=shared_gradebook)
 
 
 class OverwriteCellsShared(OverwriteCells):
