@@ -43,9 +43,10 @@ from course.steps.shared_gradebook import (  # noqa: E402
 from course.pipeline.staging import stage_submission  # noqa: E402
 from course.submissions import copy_course  # noqa: E402
 
-NBGRADER_STEPS = {OverwriteCellsShared: OverwriteCells, OverwriteKernelspecShared: OverwriteKernelspec,
-                  AssignLatePenaltiesShared: AssignLatePenalties,
-                  CheckCellMetadataOnce: CheckCellMetadata}
+NBGRADER_STEPS = {  # the course's step: nbgrader's own
+    OverwriteCellsShared: OverwriteCells, OverwriteKernelspecShared: OverwriteKernelspec,
+    AssignLatePenaltiesShared: AssignLatePenalties, CheckCellMetadataOnce: CheckCellMetadata,
+    SaveAutoGradesAtOnce: SaveAutoGrades}
 spent = collections.Counter()  # label -> seconds, for the run being measured
 _call = nbconvert.preprocessors.base.Preprocessor.__call__
 
@@ -55,9 +56,12 @@ def _timed_call(self, nb, resources):
     try:
         return _call(self, nb, resources)
     finally:
-        # the course's variant of an nbgrader step on the row of nbgrader's
-        spent[type(self).__name__.removesuffix("Shared").removesuffix("AtOnce").removesuffix("Once")] += (
-            time.perf_counter() - started)
+        spent[nbgrader_name(type(self).__name__)] += time.perf_counter() - started
+
+
+def nbgrader_name(step: str) -> str:
+    """The course's variant of an nbgrader step goes on the row of nbgrader's."""
+    return step.removesuffix("Shared").removesuffix("AtOnce").removesuffix("Once")
 
 
 def _timed(label, function):
@@ -75,9 +79,8 @@ def two_pass_autograde(assignment, student):
     and each step opening the gradebook for each notebook)."""
     app = Autograde(coursedir=worker._api.coursedir, parent=worker._api)
     app.force, app.create_student = True, True
-    originals = {SaveAutoGradesAtOnce: SaveAutoGrades, **NBGRADER_STEPS}
-    app.sanitize_preprocessors = [originals.get(step, step) for step in app.sanitize_preprocessors]
-    app.autograde_preprocessors = [originals.get(step, step) for step in app.autograde_preprocessors]
+    for steps in ("sanitize_preprocessors", "autograde_preprocessors"):
+        setattr(app, steps, [NBGRADER_STEPS.get(step, step) for step in getattr(app, steps)])
     with temp_attrs(worker._api.coursedir, assignment_id=assignment, student_id=student):
         app.start()
 
@@ -108,8 +111,9 @@ def main():
     parser.add_argument("--students", type=int, default=12)
     args = parser.parse_args()
     nbconvert.preprocessors.base.Preprocessor.__call__ = _timed_call
-    for converter in (Autograde, NotebookByNotebookAutograde):  # the one pass's calls nbgrader's copy
-        converter.init_assignment = _timed("init_assignment (per student)", converter.init_assignment)
+    for converter in (Autograde, NotebookByNotebookAutograde):  # the second runs nbgrader's code
+        converter.init_assignment = _timed("init_assignment (per student)",
+                                           converter.init_assignment)
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for name, autograde in (("two passes", two_pass_autograde),

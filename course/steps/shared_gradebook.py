@@ -30,7 +30,8 @@ class OpenGradebook(Gradebook):
             _forget(self)
 
 
-_open: dict = {}  # (process, database URL, course) -> (OpenGradebook, the database file's identity)
+# (process, database URL, course) -> (the open gradebook, its database file's identity)
+_open: dict = {}
 
 
 def shared_gradebook(db_url: str, course_id: str = "default_course",
@@ -109,25 +110,24 @@ class _CellsLoadedOnce:
     def __exit__(self, *error):
         return self._gradebook.__exit__(*error)
 
-    def _load(self, notebook, assignment):
+    def _cell(self, kind, name, notebook, assignment):
         if self._cells is None or self._cells[0] != (notebook, assignment):
             found = self._gradebook.find_notebook(notebook, assignment)
+            # a grade cell before a task cell of the same name, as find_graded_cell looks
             self._cells = ((notebook, assignment),
-                           {cell.name: cell for cell in found.source_cells},
-                           {cell.name: cell for cell in [*found.task_cells, *found.grade_cells]})
-        return self._cells
-
-    def find_source_cell(self, name, notebook, assignment):
-        return self._found(self._load(notebook, assignment)[1], name, "source", notebook, assignment)
-
-    def find_graded_cell(self, name, notebook, assignment):
-        return self._found(self._load(notebook, assignment)[2], name, "grade", notebook, assignment)
-
-    @staticmethod
-    def _found(cells, name, kind, notebook, assignment):
+                           {"source": {cell.name: cell for cell in found.source_cells},
+                            "grade": {cell.name: cell
+                                      for cell in [*found.task_cells, *found.grade_cells]}})
+        cells = self._cells[1][kind]
         if name not in cells:  # as nbgrader's own lookups raise
             raise MissingEntry(f"No such {kind} cell: {assignment}/{notebook}/{name}")
         return cells[name]
+
+    def find_source_cell(self, name, notebook, assignment):
+        return self._cell("source", name, notebook, assignment)
+
+    def find_graded_cell(self, name, notebook, assignment):
+        return self._cell("grade", name, notebook, assignment)
 
 
 class OverwriteKernelspecShared(OverwriteKernelspec):
