@@ -90,7 +90,7 @@ def _run_step(step) -> tuple[dict, GraderFault | None]:
 def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
     """Run the engine once, here, on a one-cell notebook that imports the graders: if it
     cannot (a missing sandbox mount, a broken grader module), raise EngineUnavailable now,
-    before any student is graded, instead of scoring every student 0. With `keep_warm`,
+    before this process grades anyone, instead of scoring every student 0. With `keep_warm`,
     the fast engine's zygote stays, to grade with."""
     import tempfile
 
@@ -105,18 +105,17 @@ def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
         cells=[nbformat.v4.new_code_cell("import graders, solutions\nprint('engine ready')")],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}})
-    with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
-        try:
+    ready = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
             notebook, _ = ENGINE_STEPS[engine](config=config).preprocess(
                 notebook, {"metadata": {"path": folder}})
-        except BaseException:
+        outputs = notebook.cells[0].get("outputs", [])
+        ready = any("engine ready" in str(output.get("text", "")) for output in outputs)
+    finally:
+        if not (ready and keep_warm):
             close_zygotes()
-            raise
-        if not keep_warm:
-            close_zygotes()
-    outputs = notebook.cells[0].get("outputs", [])
-    if not any("engine ready" in str(output.get("text", "")) for output in outputs):
-        close_zygotes()
+    if not ready:
         shown = "; ".join(f"{o.get('ename')}: {o.get('evalue')}" if o.get("output_type") == "error"
                           else str(o.get("text", ""))[:200] for o in outputs) or "no output"
         raise EngineUnavailable(

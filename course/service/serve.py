@@ -35,14 +35,14 @@ from nbgrader.api import Gradebook
 
 from course.faults import GraderFault
 from course.pipeline import worker
-from course.pipeline.grading import (StudentResult,
-                                     course_lock, load_results, record_grading, save_results)
+from course.pipeline.grading import (StudentResult, course_lock, load_results,
+                                     record_grading, save_results)
 from course.pipeline.staging import UnsafeFile, stage_submission, submission_digest
 from course.service import exchange
-from course.steps.autograde import check_gradebook
 from course.service.ledger import DONE, Entry, Ledger
 from course.service.workers import WorkerDied, Workers
 from course.settings import ENGINES, GradingService, course_config, db_url
+from course.steps.autograde import check_gradebook
 
 FOLDER = ".grading/service"  # in the course root: the ledger and the log
 MAX_DEATHS = 3  # gradings of one submission that may end with the worker dead

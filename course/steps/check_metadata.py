@@ -9,6 +9,7 @@ nbgrader's code with one validator that remembers the (cell type, metadata) pair
 accepted; anything new is checked by nbgrader's own code, and the notebook-wide check
 (no grade id twice) runs on every notebook.
 """
+import functools
 import json
 
 from nbgrader.nbgraderformat import MetadataValidator
@@ -31,15 +32,6 @@ class _RemembersValidCells(MetadataValidator):
             self.valid.add(key)
 
 
-_validator = None
-
-
-def _one_validator() -> _RemembersValidCells:
-    global _validator
-    if _validator is None:
-        _validator = _RemembersValidCells()
-    return _validator
-
-
 class CheckCellMetadataOnce(CheckCellMetadata):
-    preprocess = nbgraders_own(CheckCellMetadata.preprocess, MetadataValidator=_one_validator)
+    preprocess = nbgraders_own(CheckCellMetadata.preprocess,
+                               MetadataValidator=functools.cache(_RemembersValidCells))
