@@ -222,10 +222,10 @@ def differences(by_run: dict) -> list:
             if len({str(found.get(cell, "missing")) for found in by_run.values()}) > 1]
 
 
-def start_up() -> dict:
+def start_up(assignment: str) -> dict:
     """Medians of 5 runs: `python -m course grade --help`; loading what the grade command
     loads before it grades anyone, with and without course/pipeline/deferred_imports.py; and
-    starting one zygote (warm and ready to fork)."""
+    starting one zygote for `assignment` (warm and ready to fork)."""
     from course.steps.fast_engine import Zygote
 
     def median(step):
@@ -240,7 +240,7 @@ def start_up() -> dict:
             "load": median(python("-c", deferred + load)),
             "load_undeferred": median(python("-c", load)),
             "zygote": median(lambda: Zygote(
-                COURSE_ROOT, SandboxedExecute.visible_paths.default(), True).close())}
+                COURSE_ROOT, SandboxedExecute.visible_paths.default(), True, assignment).close())}
 
 
 def main() -> None:
@@ -299,10 +299,10 @@ def main() -> None:
             print(f"  {student} {notebook} {grade_id}: "
                   + "  ".join(f"{run} {score}" for run, score in found.items()))
 
-        up = start_up()
+        up = start_up(args.assignment)
         print(f"start-up: `grade --help` {up['help']:.2f} s; loading the grade command "
               f"{up['load']:.2f} s ({up['load_undeferred']:.2f} s without deferred imports); "
-              f"a zygote ready to fork {up['zygote']:.2f} s (once per worker)")
+              f"a zygote for {args.assignment} ready to fork {up['zygote']:.2f} s (once per worker)")
 
         if args.scale:
             scale_notebooks = make_class(copies["scale"], args.assignment, args.scale,

@@ -122,6 +122,9 @@ def _json_ready(data):
 
 def make_shell():
     """An IPython shell whose displays, results, streams and errors land in CellOutputs."""
+    import inspect
+
+    from IPython.core.compilerop import CachingCompiler
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -159,8 +162,17 @@ def make_shell():
                              "execution_count": self.prompt_count,
                              "data": _json_ready(data), "metadata": metadata or {}})
 
+    class CellCompiler(CachingCompiler):
+        def cache(self, transformed_code, number=0, raw_code=None):
+            name = super().cache(transformed_code, number, raw_code)
+            # a cell is no module's file: said once, here, because IPython's tracebacks
+            # ask inspect.getmodule for each frame, and for a file it does not know it
+            # scans all of sys.modules (about a millisecond) before answering None
+            inspect.modulesbyfile[os.path.normcase(os.path.abspath(name))] = name
+            return name
+
     class GradingShell(InteractiveShell):
-        displayhook_class, display_pub_class = ResultHook, Publisher
+        displayhook_class, display_pub_class, compiler_class = ResultHook, Publisher, CellCompiler
 
         def enable_gui(self, gui=None):
             pass  # figures are drawn inline; a grading kernel has no event loop
@@ -177,17 +189,44 @@ def make_shell():
 
 
 # ---- what every grading process does before the first student cell --------------------
-def import_course_modules(course_root):
+def import_course_modules(course_root, assignment=None):
     """Import the graders and the reference from the course folder, so that the hidden
     tests find them in sys.modules whatever the student submitted beside the notebook
-    (a `graders/` folder or a `solutions.py` is never imported)."""
+    (a `graders/` folder or a `solutions.py` is never imported): all of them, or only the
+    shared modules and `assignment`'s. Returns the modules imported."""
     import importlib
     import pkgutil
     sys.path.insert(0, course_root)
+    modules = []
     for package_name in ("solutions", "graders"):
         package = importlib.import_module(package_name)
+        modules.append(package)
         for module in pkgutil.walk_packages(package.__path__, package_name + "."):
-            importlib.import_module(module.name)
+            parts = module.name.split(".")  # e.g. graders.compare, graders.a1.activations
+            shared = len(parts) == 2 and not module.ispkg
+            if assignment is None or shared or parts[1] == assignment:
+                modules.append(importlib.import_module(module.name))
+    return modules
+
+
+def imported_inside(modules) -> set:
+    """The absolute imports written anywhere in the modules' source, those inside
+    functions included (e.g. `from scipy.special import ndtr` in a check)."""
+    import ast
+    names = set()
+    for module in modules:
+        try:
+            with open(module.__file__, "rb") as file:
+                tree = ast.parse(file.read())
+        except (OSError, TypeError, SyntaxError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)  # and the names it takes, if they are modules
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
 
 
 def prepare_checks(course_root):
@@ -239,21 +278,30 @@ def limit_cell_cpu_time(shell, seconds):
 
 
 # ---- the parent -----------------------------------------------------------------------
-def warm(course_root):
-    """Import what the notebooks and graders import, in the parent, once."""
+def warm(course_root, assignment=None):
+    """Import what the notebooks and graders (of `assignment`, or all) import, in the
+    parent, once, and run the code paths every notebook runs."""
+    import importlib
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     shell, outputs = make_shell()  # before pyplot, so the inline backend finds the shell
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
-    # the graders and solutions import these inside functions (a kernel then pays only for
-    # what it uses); a child would import them afresh each time: 0.2 s for scipy.special
-    import scipy.special  # noqa: F401
-    import scipy.stats  # noqa: F401
-    import_course_modules(course_root)
+    # the graders and solutions import some modules inside functions (a kernel then pays
+    # only for what it uses); a child would import them afresh each time (0.2 s for
+    # scipy.special). Only the assignment's: each module more makes every child slower
+    # (IPython scans sys.modules for each frame of a traceback).
+    for name in sorted(imported_inside(import_course_modules(course_root, assignment))):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a name imported from a module, or a module not installed:
+            pass             # the check that imports it fails as it would in a kernel
     # draw one figure of the kind the notebooks draw, so that the fonts, the text and
     # mathtext caches and the PNG writer are ready in every child, not rebuilt by each
-    # (and run the notebooks' `%matplotlib inline`, whose magics IPython imports lazily)
+    # (and run the notebooks' `%matplotlib inline`, whose magics IPython imports lazily);
+    # then show one error, so that the caches of IPython's tracebacks (inspect's map of
+    # every module's file: a realpath each) are filled here, not in every child
     shell.run_cell(WARM_UP, store_history=False, silent=True)
+    shell.run_cell(WARM_UP_ERROR, store_history=False, silent=True)
     outputs.begin()
     return shell, outputs
 
@@ -270,6 +318,11 @@ _axes[1].contourf(*_np.meshgrid(_x, _x), _np.add.outer(_x, _x) > 0, cmap=_Listed
 _figure.tight_layout(); _figure.canvas.print_figure(__import__("io").BytesIO(), format="png")
 _plt.close("all")
 del _plt, _np, _ListedColormap, _figure, _axes, _x
+"""
+WARM_UP_ERROR = """
+def _warm_up():
+    raise ValueError("warm-up")
+_warm_up()
 """
 
 
@@ -315,10 +368,11 @@ def empty_folder(folder):
                 pass
 
 
-def serve(course_root, sandboxed):
-    """The parent's loop: warm up, then fork a child per job and watch it."""
+def serve(course_root, sandboxed, assignment=None):
+    """The parent's loop: warm up (for `assignment`, or all), then fork a child per job
+    and watch it."""
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
-    shell, outputs = warm(course_root)
+    shell, outputs = warm(course_root, assignment)
     out = os.dup(1)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # stray prints must not corrupt the pipe
     if _threads() != 1:  # a thread would not survive fork in the children

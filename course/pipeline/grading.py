@@ -19,21 +19,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from course.faults import GraderFault
 from course.pipeline import worker
 from course.pipeline.staging import stage_submission, submission_digest
 from course.pipeline.worker import Outcome
 from course.settings import ENGINES
-from course.steps.output_budget import CUT_NOTE
 
 STATE = ".grading/{assignment}/results.json"  # the result records of the last run
 LOCK = ".grading/lock"  # held by `grade` and by the grading service while they run
 LOGS = ".grading/{assignment}/logs"  # nbgrader's log of each student's last grading
-KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
-                   "CellCPUTimeExceeded": "a cell used more than its CPU time",
-                   "NotExecuted": "the kernel stopped early"}
 
 
 @dataclass
@@ -49,21 +43,6 @@ class StudentResult:
     @property
     def fully_graded(self) -> bool:
         return self.status != "not graded" and not self.not_graded
-
-
-def kernel_problems(root: Path, assignment: str, student: str) -> list[str]:
-    """What went wrong while the notebooks ran, read from the autograded notebooks."""
-    problems = []
-    for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
-        reasons = set()
-        for cell in nbformat.read(path, as_version=4).cells:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
-                    reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
-                elif output.get("output_type") == "stream" and CUT_NOTE in output.get("text", ""):
-                    reasons.add("its outputs passed the notebook's output budget and were cut")
-        problems += [f"{path.name}: {reason}" for reason in sorted(reasons)]
-    return problems
 
 
 @contextmanager
@@ -262,7 +241,7 @@ def record_grading(root: Path, assignment: str, result: StudentResult,
         last = outcome.error.strip().splitlines()[-1][:300] if outcome.error.strip() else "?"
         result.problems.append(f"not graded: nbgrader could not grade it ({last}); its log is "
                                f"{LOGS.format(assignment=assignment)}/{result.student}.log")
-    result.problems += kernel_problems(root, assignment, result.student)
+    result.problems += outcome.kernel_problems
     if outcome.unsandboxed:
         result.problems.append("graded without the sandbox (bubblewrap unavailable)")
     return None

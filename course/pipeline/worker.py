@@ -29,6 +29,7 @@ class Outcome:
     error: str = ""
     log: str = ""
     not_graded: dict[str, str] = field(default_factory=dict)
+    kernel_problems: list[str] = field(default_factory=list)  # what went wrong as notebooks ran
     fault: GraderFault | None = None  # ours, not the student's: the run stops
     unsandboxed: bool = False  # the sandbox was asked for, but bubblewrap cannot run here
 
@@ -87,11 +88,12 @@ def _run_step(step) -> tuple[dict, GraderFault | None]:
         time.sleep(0.5 * (attempt + 1))
 
 
-def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
+def check_engine(root: Path, engine: str, keep_warm: bool = False,
+                 assignment: str | None = None) -> None:
     """Run the engine once, here, on a one-cell notebook that imports the graders: if it
     cannot (a missing sandbox mount, a broken grader module), raise EngineUnavailable now,
     before this process grades anyone, instead of scoring every student 0. With `keep_warm`,
-    the fast engine's zygote stays, to grade with."""
+    the fast engine's zygote (warmed for `assignment`, or for all) stays, to grade with."""
     import tempfile
 
     import nbformat
@@ -109,7 +111,7 @@ def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="engine-check-") as folder:
             notebook, _ = ENGINE_STEPS[engine](config=config).preprocess(
-                notebook, {"metadata": {"path": folder}})
+                notebook, {"metadata": {"path": folder}, "nbgrader": {"assignment": assignment}})
         outputs = notebook.cells[0].get("outputs", [])
         ready = any("engine ready" in str(output.get("text", "")) for output in outputs)
     finally:
@@ -124,13 +126,13 @@ def check_engine(root: Path, engine: str, keep_warm: bool = False) -> None:
             "grade` with --engine kernel or fix the course's graders/ and solutions/ imports.")
 
 
-def _engine_in_order() -> GraderFault | None:
+def _engine_in_order(assignment: str) -> GraderFault | None:
     """Check this worker's engine before its first grading, keeping the fast engine's
     zygote warm to grade with; until a check passes, each grading checks again."""
     global _engine_checked
     if _engine and not _engine_checked:
         try:
-            check_engine(Path(_api.coursedir.root), _engine, keep_warm=True)
+            check_engine(Path(_api.coursedir.root), _engine, keep_warm=True, assignment=assignment)
         except GraderFault as fault:
             return fault
         _engine_checked = True
@@ -143,7 +145,7 @@ def grade_student(assignment: str, student: str) -> Outcome:
 
     from course.steps.autograde import NotebookByNotebookAutograde, mark_not_graded
     started = time.perf_counter()
-    fault = _engine_in_order()
+    fault = _engine_in_order(assignment)
     if fault:
         return Outcome(False, error=str(fault), fault=fault, unsandboxed=_unsandboxed)
     app = None
@@ -161,7 +163,7 @@ def grade_student(assignment: str, student: str) -> Outcome:
             mark_not_graded(_api.coursedir.db_url, assignment, student, path.stem)
     return Outcome(outcome["success"], time.perf_counter() - started,
                    str(outcome.get("error") or "")[-2000:], str(outcome.get("log") or ""),
-                   dict(app.not_graded), fault, _unsandboxed)
+                   dict(app.not_graded), list(app.kernel_problems), fault, _unsandboxed)
 
 
 def feedback_for(assignment: str, student: str, shown: str = "hints") -> Outcome:

@@ -30,6 +30,7 @@ from nbgrader.converters import Autograde
 
 from course.faults import GradebookUnavailable, GraderFault, recorded
 from course.steps import shared_gradebook
+from course.steps.output_budget import CUT_NOTE
 
 
 class NotebookByNotebookAutograde(Autograde):
@@ -37,6 +38,7 @@ class NotebookByNotebookAutograde(Autograde):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.not_graded: dict[str, str] = {}  # notebook -> why nbgrader refused it
+        self.kernel_problems: list[str] = []  # "<notebook>.ipynb: what went wrong as it ran"
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         try:  # nbgrader's, on this process's open gradebook
@@ -82,12 +84,35 @@ class NotebookByNotebookAutograde(Autograde):
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
             output, resources = self.exporter.from_notebook_node(notebook, resources=resources)
         self.write_single_notebook(output, resources)
+        self.kernel_problems += [f"{os.path.basename(notebook_filename)}: {reason}"
+                                 for reason in kernel_problems(output)]
+
+
+KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
+                   "CellCPUTimeExceeded": "a cell used more than its CPU time",
+                   "NotExecuted": "the kernel stopped early"}
+
+
+def kernel_problems(notebook) -> list[str]:
+    """What went wrong while an autograded notebook ran, read from its outputs."""
+    reasons = set()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
+                reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
+            elif output.get("output_type") == "stream" and CUT_NOTE in output.get("text", ""):
+                reasons.add("its outputs passed the notebook's output budget and were cut")
+    return sorted(reasons)
 
 
 def _as_read_back(notebook, resources):
     """The sanitized notebook as the second pass would have read it from its file: cells
-    that the sanitize steps rebuilt from plain dicts get attribute access again."""
-    return nbformat.from_dict(notebook), resources
+    that the sanitize steps rebuilt from plain dicts get attribute access again. And
+    valid: nbgrader_config.py has nbconvert validate only after the last step, and a
+    notebook that is not valid must be refused before any of its code runs."""
+    notebook = nbformat.from_dict(notebook)
+    nbformat.validate(notebook, relax_add_props=True)
+    return notebook, resources
 
 
 def mark_not_graded(db_url: str, assignment: str, student: str, notebook: str) -> None:

@@ -43,7 +43,7 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """One warm parent in its sandbox, and the folders it shares with this process."""
 
-    def __init__(self, course_root: Path, visible_paths, sandbox: bool):
+    def __init__(self, course_root: Path, visible_paths, sandbox: bool, assignment=None):
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-"))
         self.workdir = self.folder / "work"   # the running notebook's folder
         self.private = self.folder / "private"  # the job file, matplotlib's and IPython's dirs
@@ -52,8 +52,8 @@ class Zygote:
         self.sandboxed = sandbox and sandbox_available()
         command = [sys.executable, "-c",
                    "import sys; sys.path.insert(0, sys.argv[1]); from grading_kernel import zygote; "
-                   "zygote.serve(sys.argv[1], sys.argv[2] == 'sandboxed')",
-                   str(course_root), "sandboxed" if self.sandboxed else "open"]
+                   "zygote.serve(sys.argv[1], sys.argv[2] == 'sandboxed', sys.argv[3] or None)",
+                   str(course_root), "sandboxed" if self.sandboxed else "open", assignment or ""]
         if self.sandboxed:
             command = [*bubblewrap_arguments(course_root, self.workdir, self.private,
                                              visible_paths), *command]
@@ -103,7 +103,8 @@ class Zygote:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_zygotes: dict = {}
+_zygotes: dict = {}  # key -> Zygote, the most recently used last
+MAX_ZYGOTES = 3  # per process: one per assignment graded lately (the service's workers)
 
 
 def _zygote(key, make) -> Zygote:
@@ -111,11 +112,14 @@ def _zygote(key, make) -> Zygote:
     if not _zygotes:
         # a pool's worker process ends without running atexit, but with this
         multiprocessing.util.Finalize(None, close_zygotes, exitpriority=10)
-    zygote = _zygotes.get(key)
+    zygote = _zygotes.pop(key, None)
     if zygote is None or not zygote.alive():
         if zygote is not None:
             zygote.close()
-        zygote = _zygotes[key] = make()
+        while len(_zygotes) >= MAX_ZYGOTES:  # the least recently used goes
+            _zygotes.pop(next(iter(_zygotes))).close()
+        zygote = make()
+    _zygotes[key] = zygote
     return zygote
 
 
@@ -134,11 +138,14 @@ class ForkedExecute(SandboxedExecute):
         started = time.monotonic()
         resources["grading_token"] = secrets.token_hex(16)  # see SandboxedExecute
         course_root = Path(self.config.CourseDirectory.get("root") or os.getcwd()).resolve()
+        # a zygote warmed with the imports of this assignment's graders only (None: all)
+        assignment = resources.get("nbgrader", {}).get("assignment")
         zygote, error = None, None
         for attempt in range(1, self.start_attempts + 1):
             try:
-                zygote = _zygote((str(course_root), self.sandbox),
-                                 lambda: Zygote(course_root, self.visible_paths, self.sandbox))
+                zygote = _zygote((str(course_root), self.sandbox, assignment),
+                                 lambda: Zygote(course_root, self.visible_paths, self.sandbox,
+                                                assignment))
                 break
             except ZygoteError as failure:  # no student code has run yet: try again
                 error = failure
