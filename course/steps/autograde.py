@@ -18,6 +18,7 @@ gradebook (no automatic score, waiting for the instructor), and grades the other
 Faults of ours (course/faults.py) are not a notebook's doing: they propagate, and the
 run stops. A database error is one of them.
 """
+import json
 import os
 import traceback
 
@@ -85,7 +86,7 @@ class NotebookByNotebookAutograde(Autograde):
             output, resources = self.exporter.from_notebook_node(notebook, resources=resources)
         self.write_single_notebook(output, resources)
         self.kernel_problems += [f"{os.path.basename(notebook_filename)}: {reason}"
-                                 for reason in kernel_problems(output)]
+                                 for reason in kernel_problems(json.loads(output))]
 
 
 KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
@@ -93,14 +94,15 @@ KERNEL_PROBLEMS = {"CellTimeoutError": "a cell ran past its time limit",
                    "NotExecuted": "the kernel stopped early"}
 
 
-def kernel_problems(notebook) -> list[str]:
-    """What went wrong while an autograded notebook ran, read from its outputs."""
+def kernel_problems(notebook: dict) -> list[str]:
+    """What went wrong while an autograded notebook ran, read from its outputs (its JSON,
+    where a stream's text may be a list of lines)."""
     reasons = set()
-    for cell in notebook.cells:
+    for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
                 reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
-            elif output.get("output_type") == "stream" and CUT_NOTE in output.get("text", ""):
+            elif output.get("output_type") == "stream" and CUT_NOTE in "".join(output["text"]):
                 reasons.add("its outputs passed the notebook's output budget and were cut")
     return sorted(reasons)
 
