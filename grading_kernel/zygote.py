@@ -1,8 +1,9 @@
 """The warm parent of the fast grading engine, and the child that runs one notebook.
 
 `serve()` runs inside the sandbox of course/steps/sandbox.py, once per grading worker. It
-imports what every notebook imports (numpy, matplotlib, IPython, the course's graders and
-solutions), makes one IPython shell, then waits. For each notebook the worker asks for,
+imports what every notebook of one assignment imports (numpy, matplotlib, IPython, the
+course's shared grader modules, the assignment's graders and solutions and what they
+import), makes one IPython shell, then waits. For each notebook the worker asks for,
 it forks a child; the child reads the job (the notebook's code cells) and runs the cells
 through that shell, sending each cell's outputs, as a Jupyter kernel would have produced
 them, straight back to the worker. The parent never reads a student's file or output: it

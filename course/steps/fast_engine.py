@@ -4,8 +4,9 @@
 hands nbgrader the same executed notebook: each code cell's outputs, execution count and
 errors as a Jupyter kernel produces them (grading_kernel/zygote.py runs the cells through IPython).
 What it saves is a kernel's start, imports, messaging and shutdown per notebook: each
-worker process keeps one zygote, started once in the same sandbox as a kernel, and each
-notebook runs in a fresh child forked from it, within the same memory, CPU and time limits.
+worker process keeps a zygote per assignment (warmed with that assignment's graders;
+the three used last), started once in the same sandbox as a kernel, and each notebook
+runs in a fresh child forked from it, within the same memory, CPU and time limits.
 
 Timeouts match nbgrader's: a cell past `timeout` is interrupted and gets nbgrader's
 CellTimeoutError; a child that ignores the interrupt, dies or outlives the notebook's
