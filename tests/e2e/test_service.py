@@ -304,8 +304,10 @@ def test_feedback_held_until_the_due_date_then_complete(course, answers):
 
 
 def test_a_late_submission_gets_nbgraders_late_penalty(course, answers):
-    """Past the due date (moved there by the test before), the course's late penalty
-    (nbgrader's LateSubmissionPlugin, here 'zero') applies to what the service grades."""
+    """Past the due date, the course's late penalty (nbgrader's LateSubmissionPlugin, here
+    'zero') applies to what the service grades."""
+    nbgrader(course.root, "db", "assignment", "add", ASSIGNMENT,
+             "--duedate=2020-01-01 00:00:00 UTC", echo=False)
     configure(course, before_deadline="hints", min_interval=0)
     with open(course.root / "nbgrader_config.py", "a") as config:
         config.write("c.LateSubmissionPlugin.penalty_method = 'zero'\n")
