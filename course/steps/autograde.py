@@ -98,11 +98,12 @@ def kernel_problems(notebook: dict) -> list[str]:
     """What went wrong while an autograded notebook ran, read from its outputs (its JSON,
     where a stream's text may be a list of lines)."""
     reasons = set()
-    for cell in notebook["cells"]:
+    for cell in notebook.get("cells", []):  # never raises: a notebook graded stays graded
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") in KERNEL_PROBLEMS:
                 reasons.add(str(output.get("evalue") or KERNEL_PROBLEMS[output["ename"]])[:200])
-            elif output.get("output_type") == "stream" and CUT_NOTE in "".join(output["text"]):
+            elif (output.get("output_type") == "stream"
+                  and CUT_NOTE in "".join(output.get("text", ""))):
                 reasons.add("its outputs passed the notebook's output budget and were cut")
     return sorted(reasons)
 

@@ -1,6 +1,7 @@
 """The fast engine's zygote warms up for one assignment: its graders, its reference and
 what they import inside functions, nothing of the other assignments; and what it changes
 to make tracebacks cheap leaves their answers as they were."""
+import functools
 import json
 import subprocess
 import sys
@@ -27,6 +28,7 @@ print(json.dumps({"modules": sorted(sys.modules), "registered": repr(registered)
 """
 
 
+@functools.cache  # one zygote's warm-up per assignment, for every test that asks
 def warmed(assignment):
     result = subprocess.run([sys.executable, "-c", WARMED, str(COURSE_ROOT), assignment or ""],
                             capture_output=True, text=True, cwd=COURSE_ROOT, timeout=120,
