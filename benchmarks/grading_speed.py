@@ -24,6 +24,8 @@ For (b) and (c) only autograding is timed (staging the submissions, starting the
 workers, autograding); the feedback that grade_class generates next is timed apart.
 Prints seconds per notebook for each, the ratios a/c, b/c and c/d, and whether (a), (b)
 and (c) gave the same score to every graded cell, listing the cells where they differ.
+Also a/d, the most a/c can be in this run (an engine with no cost of its own, c = d),
+and the fast engine's own cost, c - d, beside what a/c >= 10 leaves it (a/10 - d).
 Then the start-up: `python -m course grade --help`, loading the grade command with and
 without the deferred imports, and starting a zygote. With --scale N, a class of N
 students is also graded with the fast engine alone, to show how its cost per notebook
@@ -286,6 +288,10 @@ def main() -> None:
               f"stopped at the {timeout:g} s limit: {d['timeout_seconds']:.1f} s)")
         print(f"a/c = {a / c.autograde:.2f}   b/c = {b.autograde / c.autograde:.2f}   "
               f"c/d = {c.autograde / d_wall:.2f}")
+        # c is d plus the engine's own cost, so a/c < a/d whatever the engine does
+        print(f"a/d = {a / d_wall:.2f} (the most a/c can be here); the fast engine's own "
+              f"cost c - d: {(c.autograde - d_wall) / notebooks * 1000:.0f} ms per notebook, "
+              f"where a/c >= 10 leaves {(a / 10 - d_wall) / notebooks * 1000:.0f} ms")
         for name, graded in (("b", b), ("c", c)):
             if graded.failed:
                 print(f"({name}) could not grade: {', '.join(graded.failed)}")
